@@ -1,0 +1,93 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Keel: one binary, two databases. Areas declare the areas they use here and nowhere else.
+// Each area appears as a key; its value lists the areas it may import (dependencies point one way).
+let areas: [(name: String, uses: [String])] = [
+    ("Kernel", []),
+    ("Platform", ["Kernel"]),
+]
+
+let vapor: Target.Dependency = .product(name: "Vapor", package: "vapor")
+let fluent: Target.Dependency = .product(name: "Fluent", package: "fluent")
+let sqlKit: Target.Dependency = .product(name: "SQLKit", package: "sql-kit")
+
+/// Third-party products each area needs beyond its sibling areas.
+let areaProducts: [String: [Target.Dependency]] = [
+    "Kernel": [],
+    "Platform": [
+        vapor, fluent, sqlKit,
+        .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+        .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+        .product(name: "Crypto", package: "swift-crypto"),
+    ],
+]
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+var targets: [Target] = areas.map { area in
+    .target(
+        name: area.name,
+        dependencies: area.uses.map { .target(name: $0) } + (areaProducts[area.name] ?? []),
+        swiftSettings: swiftSettings
+    )
+}
+targets += [
+    .target(
+        name: "Web",
+        dependencies: areas.map { .target(name: $0.name) } + [
+            vapor, fluent,
+            .product(name: "Plot", package: "Plot"),
+            .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            .product(name: "OpenAPIVapor", package: "swift-openapi-vapor"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Yams", package: "Yams"),
+        ],
+        resources: [.copy("openapi.yaml"), .copy("static")],
+        swiftSettings: swiftSettings,
+        plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+    ),
+    .target(
+        name: "KeelTesting",
+        dependencies: ["Kernel", "Platform", "Web", vapor, fluent,
+                       .product(name: "VaporTesting", package: "vapor")],
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "keel",
+        dependencies: ["Kernel", "Platform", "Web", vapor,
+                       .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(name: "KernelTests", dependencies: ["Kernel"], swiftSettings: swiftSettings),
+    .testTarget(name: "PlatformTests", dependencies: ["Kernel", "Platform", "KeelTesting", fluent, sqlKit],
+                swiftSettings: swiftSettings),
+    .testTarget(name: "WebTests",
+                dependencies: ["Kernel", "Platform", "Web", "KeelTesting", vapor, fluent,
+                               .product(name: "VaporTesting", package: "vapor")],
+                swiftSettings: swiftSettings),
+]
+
+let package = Package(
+    name: "Keel",
+    platforms: [.macOS(.v14)],
+    products: [.executable(name: "keel", targets: ["keel"])],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor", from: "4.115.0"),
+        .package(url: "https://github.com/vapor/fluent", from: "4.12.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.8.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.10.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.32.0"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.0"),
+        .package(url: "https://github.com/vapor/swift-openapi-vapor", from: "1.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: targets
+)

@@ -1,0 +1,151 @@
+import Crypto
+import Fluent
+import Foundation
+import Kernel
+import SQLKit
+
+/// One audit record as written: who did what to which entity, with the state before and after.
+public struct AuditRecord: Sendable, Equatable, Codable {
+    public let seq: Int64
+    public let at: String
+    public let actor: String
+    public let action: String
+    public let entity: String
+    public let entityID: String
+    public let before: String?
+    public let after: String?
+    public let prevHash: String
+    public let hash: String
+}
+
+/// The append-only, hash-chained audit log.
+///
+/// Row n's hash is SHA-256 over its sequence number, its content and row n-1's hash, each field written as
+/// `<byte length>:<bytes>` so no two different rows encode alike. The newest (seq, hash) is also kept in the
+/// `audit_head` row, which every appender locks (so concurrent PostgreSQL writers append in order), and in a
+/// file outside the database, so that a cut tail is noticed by `keel verify`.
+public enum AuditChain {
+    public static let genesisHash = String(repeating: "0", count: 64)
+
+    /// Appends one record inside the caller's write transaction. `before`/`after` are encoded as canonical JSON.
+    public static func record<Before: Encodable & Sendable, After: Encodable & Sendable>(
+        on db: any Database, headPath: String, clock: any Clock, actor: Principal, action: String,
+        entity: String, entityID: String, before: Before?, after: After?
+    ) async throws {
+        precondition(db.inTransaction, "audit records are written in the same transaction as the change")
+        try await append(on: db, headPath: headPath, at: clock.now(), actor: actor.username, action: action,
+                         entity: entity, entityID: entityID, before: try canonicalJSON(before),
+                         after: try canonicalJSON(after))
+    }
+
+    static func append(on db: any Database, headPath: String, at instant: Date, actor: String, action: String,
+                       entity: String, entityID: String, before: String?, after: String?) async throws {
+        // Advancing the head row first takes its row lock (PostgreSQL) inside the writer's transaction.
+        guard let head = try await db.sql.raw("""
+            UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash
+            """).first() else { preconditionFailure("audit_head row missing: migrations not run") }
+        let seq = try head.decode(column: "seq", as: Int64.self)
+        let prevHash = try head.decode(column: "hash", as: String.self)
+        let at = RFC3339.format(instant)
+        let hash = digest(seq: seq, at: at, actor: actor, action: action, entity: entity, entityID: entityID,
+                          before: before, after: after, prevHash: prevHash)
+        let row = AuditRowModel()
+        row.id = seq
+        row.at = at
+        row.actor = actor
+        row.action = action
+        row.entity = entity
+        row.entityID = entityID
+        row.beforeJSON = before
+        row.afterJSON = after
+        row.prevHash = prevHash
+        row.hash = hash
+        try await row.create(on: db)
+        try await db.sql.update("audit_head").set("hash", to: hash).where("id", .equal, 1).run()
+        CommitHooks.afterCommit { AuditHeadFile(path: headPath).advance(to: seq, hash: hash) }
+    }
+
+    public static func digest(seq: Int64, at: String, actor: String, action: String, entity: String,
+                              entityID: String, before: String?, after: String?, prevHash: String) -> String {
+        var hasher = SHA256()
+        for field in [String(seq), at, actor, action, entity, entityID, before ?? "\u{0}", after ?? "\u{0}", prevHash] {
+            let bytes = Array(field.utf8)
+            hasher.update(data: Array("\(bytes.count):".utf8))
+            hasher.update(data: bytes)
+        }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func canonicalJSON<T: Encodable>(_ value: T?) throws -> String? {
+        guard let value else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    /// Reads audit records, newest first, filtered. `limit` is capped at 500.
+    public static func list(on db: any Database, filter: AuditFilter) async throws -> [AuditRecord] {
+        var query = AuditRowModel.query(on: db).sort(\.$id, .descending).limit(min(max(filter.limit, 1), 500))
+        if let actor = filter.actor, !actor.isEmpty { query = query.filter(\.$actor == actor) }
+        if let entity = filter.entity, !entity.isEmpty { query = query.filter(\.$entity == entity) }
+        if let entityID = filter.entityID, !entityID.isEmpty { query = query.filter(\.$entityID == entityID) }
+        if let action = filter.action, !action.isEmpty { query = query.filter(\.$action == action) }
+        if let from = filter.from { query = query.filter(\.$at >= from.description) }
+        if let to = filter.to { query = query.filter(\.$at < to.addingDays(1).description) }
+        if let before = filter.beforeSeq { query = query.filter(\.$id < before) }
+        return try await query.all().map(\.record)
+    }
+}
+
+/// Which audit records to show.
+public struct AuditFilter: Sendable {
+    public var actor: String?
+    public var entity: String?
+    public var entityID: String?
+    public var action: String?
+    public var from: CivilDate?
+    public var to: CivilDate?
+    public var beforeSeq: Int64?
+    public var limit: Int
+
+    public init(actor: String? = nil, entity: String? = nil, entityID: String? = nil, action: String? = nil,
+                from: CivilDate? = nil, to: CivilDate? = nil, beforeSeq: Int64? = nil, limit: Int = 100) {
+        self.actor = actor
+        self.entity = entity
+        self.entityID = entityID
+        self.action = action
+        self.from = from
+        self.to = to
+        self.beforeSeq = beforeSeq
+        self.limit = limit
+    }
+}
+
+extension AuditRowModel {
+    var record: AuditRecord {
+        AuditRecord(seq: id!, at: at, actor: actor, action: action, entity: entity, entityID: entityID,
+                    before: beforeJSON, after: afterJSON, prevHash: prevHash, hash: hash)
+    }
+}
+
+/// The chain head kept outside the database: one line "<seq> <hash>", replaced atomically, only ever advanced.
+public struct AuditHeadFile: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public func read() -> (seq: Int64, hash: String)? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let parts = text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+        guard parts.count == 2, let seq = Int64(parts[0]) else { return nil }
+        return (seq, String(parts[1]))
+    }
+
+    public func advance(to seq: Int64, hash: String) {
+        if let current = read(), current.seq >= seq { return }
+        let url = URL(fileURLWithPath: path)
+        try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? "\(seq) \(hash)\n".write(to: url, atomically: true, encoding: .utf8)
+    }
+}

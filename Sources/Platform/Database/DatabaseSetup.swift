@@ -1,0 +1,80 @@
+import Fluent
+import FluentPostgresDriver
+import FluentSQLiteDriver
+import Foundation
+import Kernel
+import NIOCore
+import SQLKit
+import Vapor
+
+/// Opens the configured database for an application and applies Keel's connection rules.
+public enum DatabaseSetup {
+    /// Registers the database with Fluent. For SQLite it creates the folder and the file if needed.
+    public static func register(_ location: DatabaseLocation, config: KeelConfig, on app: Application) throws {
+        switch location {
+        case .sqlite(let path):
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug), as: .sqlite)
+        case .postgres(let url):
+            let configuration = try SQLPostgresConfiguration(url: url)
+            app.databases.use(.postgres(configuration: configuration,
+                                        maxConnectionsPerEventLoop: config.postgresConnectionsPerLoop,
+                                        connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug), as: .psql)
+        }
+    }
+
+    /// SQLite connection rules: WAL (persistent in the file), synchronous=FULL so a commit survives a power cut,
+    /// a bounded busy timeout, foreign keys on. Fluent keeps one long-lived SQLite connection per event loop,
+    /// so the pragmas are applied to each loop's connection once at start.
+    public static func prepare(_ app: Application) async throws {
+        guard app.databases.ids().contains(.sqlite) else { return }
+        for eventLoop in app.eventLoopGroup.makeIterator() {
+            let database = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
+            try await database.withConnection { connection in
+                let sql = connection as! any SQLDatabase
+                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+                               "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON",
+                               "CREATE TABLE IF NOT EXISTS keel_write_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+                               "INSERT OR IGNORE INTO keel_write_lock (id, n) VALUES (1, 0)"] {
+                    try await sql.raw(SQLQueryString(pragma)).run()
+                }
+            }
+        }
+    }
+
+    /// Answers whether the database responds (for `/healthz`).
+    public static func ping(_ db: any Database) async -> Bool {
+        guard let sql = db as? any SQLDatabase else { return false }
+        return (try? await sql.raw("SELECT 1 AS one").first()) != nil
+    }
+}
+
+extension Database {
+    /// The SQLKit view of this database (both drivers provide it).
+    public var sql: any SQLDatabase { self as! any SQLDatabase }
+
+    public var isPostgres: Bool { sql.dialect.name == "postgresql" }
+}
+
+/// Runs work that writes in one transaction.
+///
+/// On SQLite the transaction's first statement is a write (to `keel_write_lock`), so it takes the write lock
+/// at once, waiting behind other writers, and never fails later upgrading a stale read snapshot
+/// (SQLITE_BUSY_SNAPSHOT). On PostgreSQL it is an ordinary transaction. Nested calls join the outer one.
+public func writeTransaction<T: Sendable>(_ db: any Database,
+                                          _ work: @escaping @Sendable (any Database) async throws -> T)
+    async throws -> T {
+    if db.inTransaction { return try await work(db) }
+    let hooks = CommitHooks()
+    let result = try await CommitHooks.$current.withValue(hooks) {
+        try await db.transaction { tx in
+            if !tx.isPostgres {
+                try await tx.sql.raw("UPDATE keel_write_lock SET n = n + 1 WHERE id = 1").run()
+            }
+            return try await work(tx)
+        }
+    }
+    hooks.runAll()
+    return result
+}

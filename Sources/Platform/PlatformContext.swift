@@ -1,0 +1,85 @@
+import Crypto
+import Fluent
+import Foundation
+import Kernel
+import NIOPosix
+import Vapor
+
+/// What every use case needs besides the database: configuration, the clock, and the event handlers.
+public struct PlatformContext: Sendable {
+    public let config: KeelConfig
+    public let clock: any Clock
+    public let events: EventHandlers
+
+    public init(config: KeelConfig, clock: any Clock = SystemClock(), events: EventHandlers = EventHandlers()) {
+        self.config = config
+        self.clock = clock
+        self.events = events
+    }
+
+    /// Appends an audit record inside the current write transaction.
+    public func audit<Before: Encodable & Sendable, After: Encodable & Sendable>(
+        _ db: any Database, _ actor: Principal, _ action: String, entity: String, id: String,
+        before: Before?, after: After?
+    ) async throws {
+        try await AuditChain.record(on: db, headPath: config.auditHeadPath, clock: clock, actor: actor,
+                                    action: action, entity: entity, entityID: id, before: before, after: after)
+    }
+
+    public func publish<Payload: Encodable & Sendable>(_ type: String, _ payload: Payload,
+                                                       on db: any Database) async throws {
+        try await Outbox.publish(type, payload, on: db, clock: clock)
+    }
+}
+
+/// bcrypt off the event loops, with the configured cost.
+public enum Passwords {
+    public static let lengthMin = 10
+    public static let lengthMax = 200
+
+    public static func hash(_ password: String, cost: Int) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try Bcrypt.hash(password, cost: cost) }
+    }
+
+    public static func verify(_ password: String, hash: String) async -> Bool {
+        (try? await NIOThreadPool.singleton.runIfActive { try Bcrypt.verify(password, created: hash) }) ?? false
+    }
+
+    public static func validate(_ password: String, field: String = "password") throws(DomainError) {
+        guard password.count >= lengthMin else {
+            throw .invalid("user.password.too_short", "A password needs at least \(lengthMin) characters", field: field)
+        }
+        guard password.count <= lengthMax else {
+            throw .invalid("user.password.too_long", "A password may have at most \(lengthMax) characters", field: field)
+        }
+    }
+
+    /// A random password of 20 characters from an alphabet without look-alikes.
+    public static func generate() -> String {
+        let alphabet = Array("abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
+    }
+}
+
+/// Random secrets and their stored digests (sessions, API tokens, CSRF tokens).
+public enum Secrets {
+    /// 32 random bytes, base64url without padding.
+    public static func random(bytes count: Int = 32) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    public static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Compares without leaking where two strings first differ.
+    public static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8), b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,241 @@
+import Fluent
+import Foundation
+import Kernel
+import SQLKit
+
+/// A signed-in browser session.
+public struct SessionInfo: Sendable {
+    public let sessionID: UUID
+    public let principal: Principal
+    public let csrfToken: String
+    public let mustChangePassword: Bool
+}
+
+/// An API token as listed (the secret itself is shown only once, at creation).
+public struct TokenSummary: Sendable, Codable, Equatable {
+    public let id: String
+    public let name: String
+    public let username: String
+    public let scopes: [String]
+    public let expiresOn: CivilDate?
+    public let createdAt: Date
+    public let lastUsedAt: Date?
+    public let revoked: Bool
+}
+
+/// Sign-in with throttling, sessions, and API tokens.
+public struct AuthService: Sendable {
+    public let db: any Database
+    public let context: PlatformContext
+
+    public init(db: any Database, context: PlatformContext) {
+        self.db = db
+        self.context = context
+    }
+
+    // MARK: Sign-in
+
+    /// Checks a username and password and opens a session. Failures count per account and per address;
+    /// past `loginFailuresMax` each further attempt waits longer (30 s doubling, capped), never forever.
+    /// Returns the session cookie's secret value and the session.
+    public func signIn(username: String, password: String, remoteAddress: String?) async throws
+        -> (token: String, session: SessionInfo) {
+        let name = username.trimmingCharacters(in: .whitespaces).lowercased()
+        let keys = ["user:\(name)"] + (remoteAddress.map { ["addr:\($0)"] } ?? [])
+        try await ensureNotThrottled(keys)
+        let user = try await UserModel.query(on: db).filter(\.$username == name).first()
+        // Verify against a fixed hash when the user is unknown, so timing does not tell which names exist.
+        let ok = await Passwords.verify(password, hash: user?.passwordHash ?? Self.dummyHash)
+        guard let user, ok, user.disabledAt == nil else {
+            try await recordFailure(keys)
+            throw DomainError(.unauthenticated, "auth.invalid_credentials", "The username or password is not correct")
+        }
+        try await writeTransaction(db) { tx in
+            try await LoginFailureModel.query(on: tx).filter(\.$id == "user:\(name)").delete()
+        }
+        let token = Secrets.random()
+        let session = SessionModel()
+        session.id = UUID.v7()
+        session.tokenHash = Secrets.sha256(token)
+        session.userID = user.id!
+        session.csrfToken = Secrets.random()
+        session.createdAt = context.clock.now()
+        session.expiresAt = context.clock.now().addingTimeInterval(Double(context.config.sessionHours) * 3600)
+        session.remoteAddress = remoteAddress
+        try await writeTransaction(db) { tx in try await session.create(on: tx) }
+        guard let info = try await self.session(token: token) else {
+            throw DomainError(.unauthenticated, "auth.invalid_credentials", "The username or password is not correct")
+        }
+        return (token, info)
+    }
+
+    /// The session for a cookie value, if it exists, has not expired, and its user is still enabled.
+    public func session(token: String) async throws -> SessionInfo? {
+        guard !token.isEmpty, token.count < 200 else { return nil }
+        guard let row = try await SessionModel.query(on: db).filter(\.$tokenHash == Secrets.sha256(token)).first(),
+              row.expiresAt > context.clock.now(),
+              let user = try await UserModel.find(row.userID, on: db), user.disabledAt == nil,
+              let principal = try await UserService.principal(userID: row.userID, on: db) else { return nil }
+        return SessionInfo(sessionID: row.id!, principal: principal, csrfToken: row.csrfToken,
+                           mustChangePassword: user.mustChangePassword)
+    }
+
+    public func signOut(token: String) async throws {
+        try await writeTransaction(db) { tx in
+            try await SessionModel.query(on: tx).filter(\.$tokenHash == Secrets.sha256(token)).delete()
+        }
+    }
+
+    static let dummyHash = "$2b$04$C6UzMDM.H6dfI/f/IKxGhuFCpmUzHh4B1W.Z3Gz9xZ1NhTrQ5hU2C"
+
+    private func ensureNotThrottled(_ keys: [String]) async throws {
+        let now = context.clock.now()
+        let rows = try await LoginFailureModel.query(on: db).filter(\.$id ~~ keys).all()
+        if let until = rows.compactMap(\.blockedUntil).filter({ $0 > now }).max() {
+            let seconds = Int(until.timeIntervalSince(now).rounded(.up))
+            throw DomainError(.rateLimited, "auth.throttled",
+                              "Too many failed sign-ins. Try again in \(seconds) seconds.")
+        }
+    }
+
+    private func recordFailure(_ keys: [String]) async throws {
+        let now = context.clock.now()
+        let config = context.config
+        try await writeTransaction(db) { tx in
+            for key in keys {
+                let row = try await LoginFailureModel.find(key, on: tx) ?? {
+                    let fresh = LoginFailureModel()
+                    fresh.id = key
+                    fresh.failures = 0
+                    return fresh
+                }()
+                // Failures older than a day are forgiven.
+                if row.failures > 0, now.timeIntervalSince(row.lastFailureAt) > 86_400 { row.failures = 0 }
+                row.failures += 1
+                row.lastFailureAt = now
+                if row.failures >= config.loginFailuresMax {
+                    let exponent = min(row.failures - config.loginFailuresMax, 16)
+                    let delay = min(Double(config.loginBackoffSecondsMax), 30 * pow(2, Double(exponent)))
+                    row.blockedUntil = now.addingTimeInterval(delay)
+                }
+                try await row.save(on: tx)
+            }
+        }
+    }
+
+    // MARK: API tokens
+
+    public static let tokenPrefix = "keel_"
+    public static let tokenNameLengthMax = 80
+    public static let tokenDaysMax = 3650
+
+    /// Creates a token for `username` (yourself, or anyone with `tokens:admin`). Scopes are permissions
+    /// ("users:read"), "area:*" or "*"; a token never grants more than its user has.
+    /// Returns the secret (shown once) and the stored summary.
+    public func createToken(username: String, name: String, scopes: [String], expiresInDays: Int?,
+                            by actor: Principal) async throws -> (secret: String, token: TokenSummary) {
+        let owner = try await UserService(db: db, context: context).find(username: username)
+        try requireOwnOrAdmin(ownerID: owner.id, actor: actor)
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard (1...Self.tokenNameLengthMax).contains(trimmed.count) else {
+            throw DomainError.invalid("token.name.invalid", "A token name has 1 to \(Self.tokenNameLengthMax) characters",
+                                      field: "name")
+        }
+        let scopeList = scopes.isEmpty ? ["*"] : scopes
+        for scope in scopeList where !Self.isValidScope(scope) {
+            throw DomainError.invalid("token.scope.invalid",
+                                      "'\(scope)' is not a scope; use area:action (users:read), area:* or *",
+                                      field: "scopes")
+        }
+        if let days = expiresInDays, !(1...Self.tokenDaysMax).contains(days) {
+            throw DomainError.invalid("token.expiry.invalid", "A token expires in 1 to \(Self.tokenDaysMax) days",
+                                      field: "expiresInDays")
+        }
+        let secret = Self.tokenPrefix + Secrets.random()
+        let row = APITokenModel()
+        row.id = UUID.v7()
+        row.userID = UUID(uuidString: owner.id)!
+        row.name = trimmed
+        row.tokenHash = Secrets.sha256(secret)
+        row.scopes = scopeList.joined(separator: " ")
+        row.expiresAt = expiresInDays.map { context.clock.now().addingTimeInterval(Double($0) * 86_400) }
+        row.createdAt = context.clock.now()
+        let summary = try await writeTransaction(db) { tx -> TokenSummary in
+            try await row.create(on: tx)
+            let summary = row.summary(username: owner.username)
+            try await context.audit(tx, actor, "token.create", entity: "api_token", id: summary.id,
+                                    before: nil as TokenSummary?, after: summary)
+            return summary
+        }
+        return (secret, summary)
+    }
+
+    public func revokeToken(id: String, by actor: Principal) async throws -> TokenSummary {
+        guard let uuid = UUID(uuidString: id), let row = try await APITokenModel.find(uuid, on: db) else {
+            throw DomainError.notFound("token.not_found", "No API token has the id '\(id)'")
+        }
+        try requireOwnOrAdmin(ownerID: row.userID.uuidString.lowercased(), actor: actor)
+        let owner = try await UserModel.find(row.userID, on: db)?.username ?? "?"
+        return try await writeTransaction(db) { tx in
+            let before = row.summary(username: owner)
+            if row.revokedAt == nil { row.revokedAt = context.clock.now() }
+            try await row.save(on: tx)
+            let after = row.summary(username: owner)
+            try await context.audit(tx, actor, "token.revoke", entity: "api_token", id: after.id,
+                                    before: before, after: after)
+            return after
+        }
+    }
+
+    /// Tokens of one user, or of everyone for a `tokens:admin` holder asking with `username == nil`.
+    public func tokens(username: String?, actor: Principal) async throws -> [TokenSummary] {
+        var query = APITokenModel.query(on: db).sort(\.$id, .descending)
+        if let username {
+            let owner = try await UserService(db: db, context: context).find(username: username)
+            try requireOwnOrAdmin(ownerID: owner.id, actor: actor)
+            query = query.filter(\.$userID == UUID(uuidString: owner.id)!)
+        } else {
+            try require(actor, Permission("tokens", .admin))
+        }
+        let rows = try await query.all()
+        let names = Dictionary(uniqueKeysWithValues: try await UserModel.query(on: db).all().map { ($0.id!, $0.username) })
+        return rows.map { $0.summary(username: names[$0.userID] ?? "?") }
+    }
+
+    /// The principal behind a bearer token: `nil` if unknown, revoked, expired, or its user is disabled.
+    public func principal(bearer secret: String) async throws -> Principal? {
+        guard secret.hasPrefix(Self.tokenPrefix), secret.count < 200 else { return nil }
+        guard let row = try await APITokenModel.query(on: db).filter(\.$tokenHash == Secrets.sha256(secret)).first(),
+              row.revokedAt == nil else { return nil }
+        let now = context.clock.now()
+        if let expires = row.expiresAt, expires <= now { return nil }
+        if row.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            try await db.sql.update("api_tokens").set("last_used_at", to: now).where("id", .equal, row.id!).run()
+        }
+        let scopes = Set(row.scopes.split(separator: " ").map(String.init))
+        return try await UserService.principal(userID: row.userID, on: db, tokenScopes: scopes)
+    }
+
+    static func isValidScope(_ scope: String) -> Bool {
+        if scope == "*" { return true }
+        let parts = scope.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        let areas = Set(Permission.areas + ["fields.personal", "fields.bank", "fields.pay", "fields.cases"])
+        return areas.contains(String(parts[0]))
+            && (parts[1] == "*" || Permission.Action(rawValue: String(parts[1])) != nil)
+    }
+
+    private func requireOwnOrAdmin(ownerID: String, actor: Principal) throws(DomainError) {
+        if actor.userID?.lowercased() == ownerID.lowercased() { return }
+        try require(actor, Permission("tokens", .admin))
+    }
+}
+
+extension APITokenModel {
+    func summary(username: String) -> TokenSummary {
+        TokenSummary(id: id!.uuidString.lowercased(), name: name, username: username,
+                     scopes: scopes.split(separator: " ").map(String.init),
+                     expiresOn: expiresAt.map { CivilDate(instant: $0, timeZone: TimeZone(identifier: "UTC")!) },
+                     createdAt: createdAt, lastUsedAt: lastUsedAt, revoked: revokedAt != nil)
+    }
+}

@@ -1,0 +1,122 @@
+import Fluent
+import Foundation
+import Kernel
+import Metrics
+import OpenAPIVapor
+import Platform
+import Prometheus
+import Vapor
+import Yams
+
+/// Options the composition root needs besides the configuration.
+public struct ConfigureOptions: Sendable {
+    /// Runs pending migrations during `configure` (serve, tests); `keel migrate` runs them itself.
+    public var migrate: Bool
+    /// Starts the outbox dispatcher inside the process (serve only; tests dispatch by hand).
+    public var backgroundWork: Bool
+    public var clock: any Clock
+
+    public init(migrate: Bool = true, backgroundWork: Bool = false, clock: any Clock = SystemClock()) {
+        self.migrate = migrate
+        self.backgroundWork = backgroundWork
+        self.clock = clock
+    }
+}
+
+/// The one composition root: database, migrations, event handlers, middleware, API and pages, in one list.
+/// Called by `keel serve`, by the CLI commands that need the database, and by the tests.
+public func configure(_ app: Application, config: KeelConfig, options: ConfigureOptions = .init()) async throws {
+    MetricsEndpoint.bootstrap()
+    let context = PlatformContext(config: config, clock: options.clock, events: EventHandlers())
+    app.keel = KeelServices(context: context)
+    app.routes.defaultMaxBodySize = ByteCount(integerLiteral: config.requestBodyBytesMax)
+    app.passwords.use(.bcrypt(cost: config.bcryptCost))
+
+    // Database and migrations, in dependency order (areas append theirs after the platform's).
+    try DatabaseSetup.register(config.database, config: config, on: app)
+    try await DatabaseSetup.prepare(app)
+    app.migrations.add(PlatformMigrations.all)
+    if options.migrate { try await migrateUnderLock(app) }
+
+    // Event handlers: areas register their reactions to other areas' events here.
+
+    // Middleware, outermost first.
+    app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
+    app.middleware.use(SecurityHeadersMiddleware())
+    app.middleware.use(KeelErrorMiddleware())
+    app.middleware.use(FileMiddleware(publicDirectory: staticDirectory(), defaultFile: nil))
+
+    registerOperationalRoutes(app)
+    try registerAPI(app)
+    registerPages(app)
+
+    if options.backgroundWork { OutboxDispatcher.start(app) }
+}
+
+/// Runs pending migrations; on PostgreSQL under an advisory lock so several starting nodes do not race.
+func migrateUnderLock(_ app: Application) async throws {
+    let db = app.db
+    guard db.isPostgres else { return try await app.autoMigrate() }
+    try await db.withConnection { connection in
+        try await connection.sql.raw("SELECT pg_advisory_lock(727274)").run()
+        do {
+            try await app.autoMigrate()
+        } catch {
+            try? await connection.sql.raw("SELECT pg_advisory_unlock(727274)").run()
+            throw error
+        }
+        try await connection.sql.raw("SELECT pg_advisory_unlock(727274)").run()
+    }
+}
+
+/// The resource folder holding `static/` (stylesheet, icons); `/static/...` URLs map onto it.
+func staticDirectory() -> String {
+    (Bundle.module.resourceURL ?? URL(fileURLWithPath: ".")).path + "/"
+}
+
+/// Health, metrics and the API document: outside the page and API middleware.
+func registerOperationalRoutes(_ app: Application) {
+    app.get("healthz") { request async throws -> Response in
+        guard await DatabaseSetup.ping(request.db) else {
+            throw DomainError(.unavailable, "health.database", "The database does not answer")
+        }
+        return try await ["status": "ok"].encodeResponse(for: request)
+    }
+    app.grouped(BearerAuthMiddleware()).get("metrics", use: MetricsEndpoint.scrape)
+    app.get("api", "openapi.json") { request async throws -> Response in
+        var headers = HTTPHeaders()
+        headers.contentType = .json
+        return Response(status: .ok, headers: headers, body: .init(data: try OpenAPIDocument.json()))
+    }
+}
+
+/// The JSON API generated from openapi.yaml, behind bearer-token authentication and the body limit.
+func registerAPI(_ app: Application) throws {
+    let api = app.grouped(BearerAuthMiddleware(), APIRequestMiddleware())
+    let transport = VaporTransport(routesBuilder: api)
+    try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!)
+}
+
+/// The HTML pages: session cookie, CSRF on every unsafe form, and sign-in where needed.
+func registerPages(_ app: Application) {
+    let pages = app.grouped(SessionAuthMiddleware(), CSRFMiddleware())
+    SessionPages.register(pages)
+    let signedIn = pages.grouped(RequireSignInMiddleware())
+    AccountPages.register(signedIn)
+    UserPages.register(signedIn)
+    AuditPage.register(signedIn)
+}
+
+/// The OpenAPI document, converted once from the YAML the server code was generated from.
+enum OpenAPIDocument {
+    static let cached: Result<Data, any Error> = Result {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
+            throw DomainError(.unavailable, "api.document.missing", "openapi.yaml is not in the resources")
+        }
+        let object = try Yams.load(yaml: String(contentsOf: url, encoding: .utf8)) ?? [:]
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    static func json() throws -> Data { try cached.get() }
+}

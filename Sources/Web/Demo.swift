@@ -1,0 +1,46 @@
+import Fluent
+import Foundation
+import Kernel
+import Platform
+import Vapor
+
+/// The demo company behind `keel serve --demo`. It is created once, on a database without an admin;
+/// later starts change nothing.
+public enum Demo {
+    public struct Outcome: Sendable {
+        /// The admin password, when Keel generated it (printed once); `nil` when it came from the environment
+        /// or the demo already existed.
+        public let generatedAdminPassword: String?
+        public let created: Bool
+    }
+
+    static let people: [(username: String, name: String, roles: [String])] = [
+        ("alex.accountant", "Alex Martin", ["accountant"]),
+        ("hana.hr", "Hana Novak", ["hr"]),
+        ("paul.payroll", "Paul Schmidt", ["payroll"]),
+        ("ivy.it", "Ivy Chen", ["it"]),
+        ("fred.facilities", "Fred Okafor", ["facilities"]),
+        ("carla.compliance", "Carla Rossi", ["compliance"]),
+        ("erin.employee", "Erin Walsh", ["employee"]),
+        ("aude.auditor", "Aude Laurent", ["auditor"]),
+    ]
+
+    /// Creates the demo company and its users when there is no admin yet.
+    public static func seedIfNeeded(_ app: Application, adminPassword: String?) async throws -> Outcome {
+        let users = UserService(db: app.db, context: app.keelContext)
+        if try await users.hasActiveAdmin() { return Outcome(generatedAdminPassword: nil, created: false) }
+        if let adminPassword { try Passwords.validate(adminPassword, field: "KEEL_ADMIN_PASSWORD") }
+        let password = adminPassword ?? Passwords.generate()
+        _ = try await users.create(.init(username: "admin", displayName: "Administrator", roles: ["admin"],
+                                         password: password), by: .system)
+        try await writeTransaction(app.db) { tx in
+            try await Settings.set("company.name", "Keel Demo Company", on: tx)
+        }
+        for person in people {
+            // Demo colleagues get random passwords; the admin resets one to sign in as that person.
+            _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),
+                                       by: .system)
+        }
+        return Outcome(generatedAdminPassword: adminPassword == nil ? password : nil, created: true)
+    }
+}

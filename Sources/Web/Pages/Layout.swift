@@ -1,0 +1,125 @@
+import Kernel
+import Platform
+import Plot
+import Vapor
+
+/// One entry of the navigation; an area adds its pages to `Navigation.items` when it is built.
+struct NavItem: Sendable {
+    let title: String
+    let path: String
+    let permission: Permission?
+}
+
+enum Navigation {
+    /// The navigation, in order. Entries a person lacks the permission for are not shown.
+    static let items: [NavItem] = [
+        NavItem(title: "Dashboard", path: "/", permission: nil),
+        NavItem(title: "Users", path: "/admin/users", permission: Permission("users", .read)),
+        NavItem(title: "Roles", path: "/admin/roles", permission: Permission("users", .read)),
+        NavItem(title: "API tokens", path: "/tokens", permission: nil),
+        NavItem(title: "Audit log", path: "/audit", permission: Permission("audit", .read)),
+        NavItem(title: "Profile", path: "/profile", permission: nil),
+    ]
+
+    static func visible(to principal: Principal?) -> [NavItem] {
+        guard let principal else { return [] }
+        return items.filter { $0.permission.map(principal.can) ?? true }
+    }
+}
+
+/// A message shown beside a form field (or above the form when it concerns no field).
+struct FormError: Sendable {
+    let field: String?
+    let message: String
+
+    init(field: String?, message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    init(_ error: DomainError) {
+        self.init(field: error.field, message: error.message)
+    }
+}
+
+enum Layout {
+    /// A full page: header, navigation for what the person may see, and the content.
+    static func page(_ title: String, _ request: Request, status: HTTPResponseStatus = .ok,
+                     notice: String? = nil, _ content: Node<HTML.BodyContext>...) -> Response {
+        let principal = request.principal
+        let current = request.url.path
+        let html = HTML(
+            .lang(.english),
+            .head(
+                .meta(.charset(.utf8)),
+                .meta(.name("viewport"), .content("width=device-width, initial-scale=1")),
+                .title("\(title) · Keel"),
+                .stylesheet("/static/keel.css"),
+                .link(.rel(.icon), .href("/static/favicon.svg"), .type("image/svg+xml"))
+            ),
+            .body(
+                .header(.class("topbar"),
+                    .a(.class("brand"), .href("/"), .text("Keel")),
+                    .unwrap(principal) { principal in
+                        .div(.class("who"),
+                            .a(.href("/profile"), .text(principal.username)),
+                            .form(.method(.post), .action("/logout"), .class("inline"),
+                                csrfField(request),
+                                .button(.type(.submit), .class("link"), .text("Sign out"))))
+                    }
+                ),
+                .div(.class(principal == nil ? "shell bare" : "shell"),
+                    .if(principal != nil,
+                        .nav(.class("sidebar"), .ariaLabel("Main"),
+                            .ul(.forEach(Navigation.visible(to: principal)) { item in
+                                .li(.a(.href(item.path), .class(isCurrent(item.path, current) ? "current" : ""),
+                                       .text(item.title)))
+                            }))
+                    ),
+                    .main(
+                        .h1(.text(title)),
+                        .unwrap(notice) { .p(.class("notice"), .text($0)) },
+                        .group(content)
+                    )
+                )
+            )
+        )
+        var headers = HTTPHeaders()
+        headers.contentType = .html
+        return Response(status: status, headers: headers, body: .init(string: html.render()))
+    }
+
+    static func isCurrent(_ path: String, _ current: String) -> Bool {
+        path == "/" ? current == "/" : current.hasPrefix(path)
+    }
+
+    /// The hidden CSRF field every unsafe form carries.
+    static func csrfField(_ request: Request) -> Node<HTML.FormContext> {
+        .input(.type(.hidden), .name(CSRFMiddleware.field),
+               .value(request.session?.csrfToken ?? request.cookies[Cookies.csrf]?.string ?? ""))
+    }
+
+    /// A labelled input with its error beside it.
+    static func field(_ label: String, name: String, type: HTMLInputType = .text, value: String = "",
+                      error: FormError?, required: Bool = false, autocomplete: String? = nil,
+                      hint: String? = nil) -> Node<HTML.FormContext> {
+        let message = error?.field == name ? error?.message : nil
+        return .div(.class(message == nil ? "field" : "field invalid"),
+            .label(.for(name), .text(label)),
+            .input(.id(name), .name(name), .type(type), .value(value), .required(required),
+                   .attribute(named: "autocomplete", value: autocomplete ?? "off"),
+                   .attribute(named: "aria-invalid", value: message == nil ? nil : "true")),
+            .unwrap(hint) { .small(.class("hint"), .text($0)) },
+            .unwrap(message) { .p(.class("error"), .text($0)) })
+    }
+
+    /// An error that concerns the whole form (no field, or a field not on it).
+    static func formError(_ error: FormError?, fields: [String]) -> Node<HTML.FormContext> {
+        guard let error, error.field.map({ !fields.contains($0) }) ?? true else { return .empty }
+        return .p(.class("error banner"), .attribute(named: "role", value: "alert"), .text(error.message))
+    }
+
+    static func submit(_ title: String, style: String = "primary") -> Node<HTML.FormContext> {
+        .button(.type(.submit), .class(style), .text(title))
+    }
+}

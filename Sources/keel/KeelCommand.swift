@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import Kernel
+import Platform
+import Vapor
+import Web
+
+/// `keel`: the one binary. It boots Vapor itself; argv never reaches Vapor's own command system.
+@main
+struct KeelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keel",
+        abstract: "Keel, the open-source back office.",
+        discussion: "Configuration comes from KEEL_* environment variables; see the README.",
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, Verify.self, Backup.self]
+    )
+}
+
+/// Boots an application on the configured database, runs `body`, and shuts it down. A `DomainError`
+/// becomes `code: message` on stderr and a non-zero exit.
+func withApplication<T>(migrate: Bool = true, backgroundWork: Bool = false,
+                        _ body: (Application, KeelConfig) async throws -> T) async throws -> T {
+    do {
+        let config = try KeelConfig.fromEnvironment()
+        let app = try await Application.make(Environment(name: "production", arguments: ["keel"]))
+        app.logger.logLevel = ProcessInfo.processInfo.environment["KEEL_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .notice
+        do {
+            try await configure(app, config: config, options: .init(migrate: migrate, backgroundWork: backgroundWork))
+            let result = try await body(app, config)
+            try await app.asyncShutdown()
+            return result
+        } catch {
+            try? await app.asyncShutdown()
+            throw error
+        }
+    } catch let error as DomainError {
+        fail(error)
+    }
+}
+
+/// Writes a line to stdout at once (no buffering), so a supervisor or a pipe sees it while Keel runs.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+func fail(_ error: DomainError, exitCode: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("\(error.code): \(error.message)\n".utf8))
+    for item in error.items {
+        let place = item.line.map { "line \($0)" } ?? item.index.map { "item \($0)" } ?? ""
+        FileHandle.standardError.write(Data("  \(place) \(item.field ?? ""): \(item.code): \(item.message)\n".utf8))
+    }
+    Foundation.exit(exitCode)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the web server (pages, API, background work).")
+
+    @ArgumentParser.Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @ArgumentParser.Option(help: "Port to listen on.") var port = 8080
+    @ArgumentParser.Flag(help: "On a database without an admin, create the demo company and an admin user.")
+    var demo = false
+
+    func run() async throws {
+        try await withApplication(backgroundWork: true) { app, config in
+            if demo {
+                let outcome = try await Demo.seedIfNeeded(
+                    app, adminPassword: ProcessInfo.processInfo.environment["KEEL_ADMIN_PASSWORD"])
+                if let password = outcome.generatedAdminPassword { say("admin password: \(password)") }
+                if outcome.created { say("demo company created; sign in as 'admin'") }
+            }
+            app.http.server.configuration.hostname = host
+            app.http.server.configuration.port = port
+            try await app.asyncBoot()
+            try await app.server.start(address: .hostname(host, port: port))
+            say("Keel is serving http://\(host):\(port) on \(config.database)")
+            await Signals.waitForTermination()
+            say("shutting down")
+            await app.server.shutdown()
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run pending database migrations.")
+
+    func run() async throws {
+        try await withApplication(migrate: true) { _, config in print("migrations are up to date on \(config.database)") }
+    }
+}
+
+struct Verify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the audit chain (and, as areas arrive, the books). Exit 1 names the first broken row.")
+
+    func run() async throws {
+        let report = try await withApplication { app, config in
+            try await AuditVerifier.verify(on: app.db, headPath: config.auditHeadPath)
+        }
+        if let problem = report.problem {
+            fail(DomainError(.conflict, "audit.chain.broken", "row \(report.brokenSeq ?? 0): \(problem)"))
+        }
+        if let warning = report.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        print("audit chain intact: \(report.rows) rows")
+    }
+}
+
+struct Backup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the SQLite database.")
+
+    @ArgumentParser.Option(help: "The file to write; it must not exist.") var to: String
+
+    func run() async throws {
+        try await withApplication { app, config in
+            guard case .sqlite = config.database else {
+                fail(DomainError(.invalid, "backup.postgres",
+                                 "On PostgreSQL use pg_dump (for example: pg_dump --format=custom --file=keel.dump "
+                                    + "\"$KEEL_DATABASE_URL\")"), exitCode: 2)
+            }
+            guard !FileManager.default.fileExists(atPath: to) else {
+                throw DomainError.conflict("backup.target_exists", "\(to) already exists; choose a new file")
+            }
+            try await app.db.sql.raw("VACUUM INTO \(bind: to)").run()
+            if let head = AuditHeadFile(path: config.auditHeadPath).read() {
+                AuditHeadFile(path: to + ".audit-head").advance(to: head.seq, hash: head.hash)
+            }
+            print("backup written to \(to)")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Kernel
+import Testing
+
+@Suite("CivilDate and Period")
+struct CivilDateTests {
+    @Test("ISO dates parse and print; impossible ones are refused")
+    func parsing() throws {
+        #expect(try CivilDate.parse("2024-02-29").description == "2024-02-29")
+        for bad in ["2023-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "26-01-01", "2026/01/01", "", "2026-01-32",
+                    "0000-01-01"] {
+            #expect(throws: DomainError.self, "\(bad)") { try CivilDate.parse(bad) }
+        }
+    }
+
+    @Test("Days since the epoch round-trip across centuries")
+    func epochRoundTrip() {
+        for days in stride(from: -800_000, through: 2_900_000, by: 997) {
+            #expect(CivilDate(daysSinceEpoch: days).daysSinceEpoch == days)
+        }
+        #expect(CivilDate(1970, 1, 1).daysSinceEpoch == 0)
+        #expect(CivilDate(2000, 3, 1).daysSinceEpoch == 11_017)
+    }
+
+    @Test("Adding months follows the end-of-month rules")
+    func addingMonths() {
+        #expect(CivilDate(2026, 1, 31).addingMonths(1) == CivilDate(2026, 2, 28))
+        #expect(CivilDate(2024, 1, 31).addingMonths(1) == CivilDate(2024, 2, 29))
+        #expect(CivilDate(2026, 2, 28).addingMonths(1) == CivilDate(2026, 3, 28))
+        #expect(CivilDate(2026, 2, 28).addingMonths(1, rule: .stickToMonthEnd) == CivilDate(2026, 3, 31))
+        #expect(CivilDate(2026, 3, 15).addingMonths(-3) == CivilDate(2025, 12, 15))
+        #expect(CivilDate(2024, 2, 29).addingYears(1) == CivilDate(2025, 2, 28))
+        #expect(CivilDate(2026, 12, 31).addingDays(1) == CivilDate(2027, 1, 1))
+        #expect(CivilDate(2026, 1, 1).days(until: CivilDate(2027, 1, 1)) == 365)
+    }
+
+    @Test("Weekdays and month ends")
+    func weekdays() {
+        #expect(CivilDate(2026, 11, 22).weekday == .sunday)
+        #expect(CivilDate(1970, 1, 1).weekday == .thursday)
+        #expect(CivilDate(2000, 1, 1).weekday == .saturday)
+        #expect(CivilDate(2026, 11, 22).weekday.isWeekend)
+        #expect(CivilDate(2026, 2, 10).monthEnd == CivilDate(2026, 2, 28))
+        #expect(CivilDate(2026, 4, 30).isMonthEnd)
+    }
+
+    @Test("Periods: months, quarters and fiscal years starting in any month")
+    func periods() throws {
+        #expect(Period.month(containing: CivilDate(2026, 2, 14)).label == "2026-02")
+        let quarter = Period.quarter(containing: CivilDate(2026, 8, 1))
+        #expect(quarter.start == CivilDate(2026, 7, 1) && quarter.end == CivilDate(2026, 9, 30) && quarter.label == "2026-Q3")
+        let april = Period.fiscalYear(containing: CivilDate(2026, 2, 1), startMonth: 4)
+        #expect(april.start == CivilDate(2025, 4, 1) && april.end == CivilDate(2026, 3, 31) && april.label == "FY2025/26")
+        let calendar = Period.fiscalYear(containing: CivilDate(2026, 12, 31), startMonth: 1)
+        #expect(calendar.label == "FY2026" && calendar.dayCount == 365 && calendar.months.count == 12)
+        #expect(throws: DomainError.self) { try Period(start: CivilDate(2026, 2, 1), end: CivilDate(2026, 1, 1)) }
+    }
+
+    @Test("Today depends on the company's time zone")
+    func todayInTimeZone() {
+        // 2026-11-22 20:00 UTC is already the 23rd in Tokyo and still the 22nd in New York.
+        let instant = Date(timeIntervalSince1970: Double(CivilDate(2026, 11, 22).daysSinceEpoch * 86_400 + 20 * 3600))
+        let clock = FixedClock(instant)
+        #expect(clock.today(in: TimeZone(identifier: "UTC")!) == CivilDate(2026, 11, 22))
+        #expect(clock.today(in: TimeZone(identifier: "Asia/Tokyo")!) == CivilDate(2026, 11, 23))
+        #expect(clock.today(in: TimeZone(identifier: "America/New_York")!) == CivilDate(2026, 11, 22))
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_700_000_000.5)) == "2023-11-14T22:13:20.500Z")
+    }
+
+    @Test("IDs are version 7 and sort by creation time")
+    func ids() {
+        let early = UUID.v7(now: Date(timeIntervalSince1970: 1_000))
+        let late = UUID.v7(now: Date(timeIntervalSince1970: 2_000))
+        #expect(early.uuidString.lowercased() < late.uuidString.lowercased())
+        #expect(Array(early.uuidString)[14] == "7")
+        struct Invoice {}
+        let id = ID<Invoice>()
+        #expect(ID<Invoice>(id.description) == id)
+    }
+}

@@ -15,11 +15,12 @@ struct CivilDateTests {
 
     @Test("Days since the epoch round-trip across centuries")
     func epochRoundTrip() {
-        for days in stride(from: -800_000, through: 2_900_000, by: 997) {
+        for days in stride(from: -719_162, through: 2_932_896, by: 997) {
             #expect(CivilDate(daysSinceEpoch: days).daysSinceEpoch == days)
         }
         #expect(CivilDate(1970, 1, 1).daysSinceEpoch == 0)
         #expect(CivilDate(2000, 3, 1).daysSinceEpoch == 11_017)
+        #expect(CivilDate(1, 1, 1).daysSinceEpoch == -719_162 && CivilDate(9999, 12, 31).daysSinceEpoch == 2_932_896)
     }
 
     @Test("Adding months follows the end-of-month rules")

@@ -43,6 +43,7 @@ public struct UserService: Sendable {
     }
 
     /// Creates a user. Returns the user and, when no password was given, the generated one (shown once).
+    @discardableResult
     public func create(_ input: NewUser, by actor: Principal) async throws -> (user: UserSummary, password: String?) {
         try require(actor, Permission("users", .admin))
         let username = input.username.trimmingCharacters(in: .whitespaces).lowercased()

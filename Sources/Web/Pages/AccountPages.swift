@@ -54,6 +54,7 @@ enum AccountPages {
         let principal = try request.requirePrincipal()
         let model = try await DashboardModel.load(request)
         let company = try await Settings.get("company.name", on: request.db)
+        let isOperator = principal.can(Permission("users", .admin))
         return Layout.page(company ?? "Dashboard", request,
             .p(.class("lead"), .text("Welcome, \(principal.username). You are signed in as "
                 + principal.roles.sorted().joined(separator: ", ") + ".")),
@@ -62,16 +63,21 @@ enum AccountPages {
                      show: principal.can(Permission("users", .read))),
                 tile("Audit records", "\(model.auditRecords)", link: "/audit",
                      show: principal.can(Permission("audit", .read))),
-                tile("Events waiting", "\(model.pendingEvents)", link: nil, show: true),
-                tile("Events failed", "\(model.failedEvents)", link: nil, show: model.failedEvents > 0),
-                tile("Database", model.database, link: nil, show: true)),
+                tile("Events waiting", "\(model.pendingEvents)", link: nil, show: isOperator),
+                tile("Events failed", "\(model.failedEvents)", link: nil, show: isOperator && model.failedEvents > 0),
+                tile("Database", model.database, link: nil, show: isOperator)),
             .section(.class("card"),
                 .h2("Getting started"),
-                .ul(.li(.text("Create users and give them roles under "), .a(.href("/admin/users"), .text("Users")), .text(".")),
-                    .li(.text("Connect the front office with an "), .a(.href("/tokens"), .text("API token")),
+                .ul(
+                    .if(principal.can(Permission("users", .admin)),
+                        .li(.text("Create users and give them roles under "), .a(.href("/admin/users"), .text("Users")),
+                            .text("."))),
+                    .li(.text("Connect the front office or a script with an "), .a(.href("/tokens"), .text("API token")),
                         .text(" and the "), .a(.href("/api/openapi.json"), .text("OpenAPI document")), .text(".")),
-                    .li(.text("Every change is recorded in the hash-chained "), .a(.href("/audit"), .text("audit log")),
-                        .text("; run "), .code("keel verify"), .text(" to check it.")))))
+                    .if(principal.can(Permission("audit", .read)),
+                        .li(.text("Every change is recorded in the hash-chained "), .a(.href("/audit"), .text("audit log")),
+                            .text("; run "), .code("keel verify"), .text(" to check it."))),
+                    .li(.text("Change your password on your "), .a(.href("/profile"), .text("profile")), .text(".")))))
     }
 
     static func tile(_ label: String, _ value: String, link: String?, show: Bool) -> Node<HTML.BodyContext> {

@@ -1,0 +1,111 @@
+import Fluent
+import Foundation
+import KeelTesting
+import Kernel
+import Logging
+@testable import Platform
+import SQLKit
+import Testing
+
+@Suite("Document numbers")
+struct DocumentNumberTests {
+    @Test("50 concurrent tasks get 50 distinct, gap-free numbers")
+    func concurrent() async throws {
+        try await withTestDatabase { db, _ in
+            let numbers = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<50 {
+                    group.addTask { try await writeTransaction(db) { tx in try await DocumentNumbers.next("INV", year: 2026, on: tx) } }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            let expected = (1...50).map { DocumentNumbers.format(series: "INV", year: 2026, value: Int64($0)) }
+            #expect(numbers.sorted() == expected)
+            #expect(expected.first == "INV-2026-000001")
+        }
+    }
+
+    @Test("A rolled-back document gives its number back; years and series count separately")
+    func rollbackLeavesNoGap() async throws {
+        try await withTestDatabase { db, _ in
+            struct Boom: Error {}
+            _ = try? await writeTransaction(db) { tx -> String in
+                _ = try await DocumentNumbers.next("INV", year: 2026, on: tx)
+                throw Boom()
+            }
+            let first = try await writeTransaction(db) { try await DocumentNumbers.next("INV", year: 2026, on: $0) }
+            let otherYear = try await writeTransaction(db) { try await DocumentNumbers.next("INV", year: 2027, on: $0) }
+            let otherSeries = try await writeTransaction(db) { try await DocumentNumbers.next("CN", year: 2026, on: $0) }
+            #expect(first == "INV-2026-000001" && otherYear == "INV-2027-000001" && otherSeries == "CN-2026-000001")
+        }
+    }
+}
+
+@Suite("Outbox")
+struct OutboxTests {
+    struct Payload: Codable, Sendable { let name: String }
+
+    @Test("An event written with its change is delivered once to its handlers")
+    func delivers() async throws {
+        try await withTestDatabase { db, context in
+            let seen = Counter()
+            context.events.on("thing.happened") { event, _ in
+                #expect(event.payload == #"{"name":"x"}"#)
+                await seen.add()
+            }
+            try await writeTransaction(db) { tx in try await context.publish("thing.happened", Payload(name: "x"), on: tx) }
+            let logger = Logger(label: "test")
+            #expect(try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: logger) == 1)
+            #expect(try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: logger) == 0)
+            #expect(await seen.value == 1)
+        }
+    }
+
+    @Test("An event whose change rolls back is never written")
+    func rollback() async throws {
+        try await withTestDatabase { db, context in
+            struct Boom: Error {}
+            _ = try? await writeTransaction(db) { tx in
+                try await context.publish("thing.happened", Payload(name: "x"), on: tx)
+                throw Boom()
+            }
+            let recent = try await Outbox.recent(on: db)
+            #expect(recent.isEmpty)
+        }
+    }
+
+    @Test("A failing handler is retried with backoff, its writes rolled back, and marked failed after the last try")
+    func retries() async throws {
+        try await withTestDatabase { db, context in
+            struct Refused: Error {}
+            let clock = MutableClock()
+            context.events.on("thing.happened") { _, tx in
+                try await Settings.set("handler.wrote", "yes", on: tx)
+                throw Refused()
+            }
+            try await writeTransaction(db) { tx in try await context.publish("thing.happened", Payload(name: "x"), on: tx) }
+            let logger = Logger(label: "test")
+            for attempt in 1...Outbox.attemptsMax {
+                clock.advance(by: 4000)
+                _ = try await Outbox.dispatch(on: db, handlers: context.events, clock: clock, logger: logger)
+                let entry = try await Outbox.recent(on: db)[0]
+                #expect(entry.event.attempts == attempt)
+                #expect(entry.lastError?.contains("Refused") == true)
+                #expect((entry.failedAt != nil) == (attempt == Outbox.attemptsMax))
+            }
+            #expect(try await Settings.get("handler.wrote", on: db) == nil)
+        }
+    }
+}
+
+actor Counter {
+    var value = 0
+    func add() { value += 1 }
+}
+
+/// A clock tests move forward by hand.
+final class MutableClock: Clock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var instant = Date()
+    func now() -> Date { lock.withLock { instant } }
+    func advance(by seconds: TimeInterval) { lock.withLock { instant = instant.addingTimeInterval(seconds) } }
+}

@@ -24,21 +24,26 @@ public enum TestDatabases {
     static let gate = AsyncGate(limit: postgresURL == nil ? 6 : 8)
     static let templates = TemplateStore()
 
-    /// Makes a database location for one test and a cleanup to run after it.
-    static func makeDatabase() async throws -> (DatabaseLocation, @Sendable () async -> Void) {
+    /// Makes a database and a private folder (for the audit head file) for one test, and the cleanup to run after.
+    static func makeDatabase() async throws -> (KeelConfig, @Sendable () async -> Void) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let removeFolder: @Sendable () -> Void = { try? FileManager.default.removeItem(at: folder) }
         if let admin = postgresURL {
             let template = try await templates.postgresTemplate(adminURL: admin)
             let name = "keel_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
             try await Admin.run(admin, "CREATE DATABASE \(name) TEMPLATE \(template)")
-            let url = try Admin.url(admin, database: name)
-            return (.postgres(url: url), { try? await Admin.run(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
+            var config = config(for: .postgres(url: try Admin.url(admin, database: name)))
+            config.auditHeadPath = folder.appendingPathComponent("audit-head").path
+            return (config, {
+                try? await Admin.run(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                removeFolder()
+            })
         }
         let template = try await templates.sqliteTemplate()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("keel.sqlite").path
         try FileManager.default.copyItem(atPath: template, toPath: path)
-        return (.sqlite(path: path), { try? FileManager.default.removeItem(at: folder) })
+        return (config(for: .sqlite(path: path)), { removeFolder() })
     }
 
     static func config(for location: DatabaseLocation) -> KeelConfig {
@@ -54,8 +59,7 @@ public func withTestApp<T>(clock: any Clock = SystemClock(),
                            configure adjust: (inout KeelConfig) -> Void = { _ in },
                            _ body: (Application) async throws -> T) async throws -> T {
     try await TestDatabases.gate.run {
-        let (location, cleanup) = try await TestDatabases.makeDatabase()
-        var config = TestDatabases.config(for: location)
+        var (config, cleanup) = try await TestDatabases.makeDatabase()
         adjust(&config)
         let app = try await Application.make(.testing)
         app.logger.logLevel = .warning
@@ -113,31 +117,39 @@ actor AsyncGate {
 }
 
 /// Migrates the template once per test process.
+/// The first caller starts the work as a task; later callers await the same task (an actor alone would let a
+/// second caller in while the first one awaits, and both would build the template).
 actor TemplateStore {
-    private var sqlitePath: String?
-    private var postgresName: String?
+    private var sqlite: Task<String, any Error>?
+    private var postgres: Task<String, any Error>?
 
     func sqliteTemplate() async throws -> String {
-        if let sqlitePath { return sqlitePath }
+        if sqlite == nil { sqlite = Task { try await Self.makeSQLiteTemplate() } }
+        return try await sqlite!.value
+    }
+
+    func postgresTemplate(adminURL: String) async throws -> String {
+        if postgres == nil { postgres = Task { try await Self.makePostgresTemplate(adminURL: adminURL) } }
+        return try await postgres!.value
+    }
+
+    private static func makeSQLiteTemplate() async throws -> String {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-template-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("template.sqlite").path
         try await migrate(.sqlite(path: path))
-        sqlitePath = path
         return path
     }
 
-    func postgresTemplate(adminURL: String) async throws -> String {
-        if let postgresName { return postgresName }
+    private static func makePostgresTemplate(adminURL: String) async throws -> String {
         let name = "keel_tpl_\(ProcessInfo.processInfo.processIdentifier)"
         try await Admin.run(adminURL, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
         try await Admin.run(adminURL, "CREATE DATABASE \(name)")
         try await migrate(.postgres(url: try Admin.url(adminURL, database: name)))
-        postgresName = name
         return name
     }
 
-    private func migrate(_ location: DatabaseLocation) async throws {
+    private static func migrate(_ location: DatabaseLocation) async throws {
         let app = try await Application.make(.testing)
         app.logger.logLevel = .warning
         do {

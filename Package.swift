@@ -56,7 +56,7 @@ targets += [
     ),
     .executableTarget(
         name: "keel",
-        dependencies: ["Kernel", "Platform", "Web", vapor,
+        dependencies: ["Kernel", "Platform", "Web", vapor, fluent,
                        .product(name: "ArgumentParser", package: "swift-argument-parser")],
         swiftSettings: swiftSettings
     ),

@@ -90,7 +90,13 @@ public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
     var defaultAuditHeadPath: String {
         switch self {
         case .sqlite(let path): return path + ".audit-head"
-        case .postgres: return "./keel-data/audit-head"
+        case .postgres(let url):
+            // One head file per database, so two databases served from one folder never share a chain head.
+            let parts = URLComponents(string: url)
+            let name = [parts?.host, parts?.port.map(String.init), parts?.path.replacingOccurrences(of: "/", with: "")]
+                .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "-")
+            let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" })
+            return "./keel-data/audit-head-\(safe)"
         }
     }
 

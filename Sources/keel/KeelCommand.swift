@@ -12,7 +12,8 @@ struct KeelCommand: AsyncParsableCommand {
         commandName: "keel",
         abstract: "Keel, the open-source back office.",
         discussion: "Configuration comes from KEEL_* environment variables; see the README.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, Verify.self, Backup.self]
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, Verify.self, Backup.self,
+                      BenchCommand.self]
     )
 }
 

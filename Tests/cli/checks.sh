@@ -7,6 +7,7 @@ pg_admin=${2:-}
 work=$(mktemp -d /tmp/keel-cli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export KEEL_DATABASE_URL="$work/keel.sqlite" KEEL_BCRYPT_COST=6
+cd "$work"  # relative default paths (the PostgreSQL audit head file) land in the scratch folder
 failures=0
 pass() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; failures=$((failures + 1)); }

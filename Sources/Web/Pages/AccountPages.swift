@@ -178,7 +178,9 @@ enum AccountPages {
                         .td(.if(!token.revoked,
                             .form(.method(.post), .action("/tokens/\(token.id)/revoke"), .class("inline"),
                                   Layout.csrfField(request), Layout.submit("Revoke", style: "danger small")))))
-                }))))
+                },
+                .if(tokens.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
+                                            .text("No tokens yet."))))))))
     }
 
     @Sendable static func createToken(_ request: Request) async throws -> Response {

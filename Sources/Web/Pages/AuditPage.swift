@@ -53,7 +53,11 @@ enum AuditPage {
                 .thead(.tr(.th("#"), .th("When (UTC)"), .th("Actor"), .th("Action"), .th("Entity"), .th("Change"))),
                 .tbody(.forEach(records) { record in
                     .tr(.td(.text(String(record.seq))), .td(.text(record.at)), .td(.text(record.actor)),
-                        .td(.code(.text(record.action))), .td(.text("\(record.entity) \(record.entityID.prefix(8))")),
+                        .td(.code(.text(record.action))),
+                        // v7 ids share their leading (time) digits, so the tail tells records apart.
+                        .td(.a(.href("/audit?entity=\(record.entity)&entityId=\(record.entityID)"),
+                               .attribute(named: "title", value: record.entityID),
+                               .text("\(record.entity) …\(record.entityID.suffix(8))"))),
                         .td(.element(named: "details", nodes: [
                             .summary(.text("before / after")),
                             .pre(.text(record.before ?? "—")), .pre(.text(record.after ?? "—")),

@@ -9,6 +9,8 @@ from urllib.parse import urljoin
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def make_driver():
@@ -23,6 +25,14 @@ def make_driver():
 def status(driver):
     return driver.execute_script(
         "const n = performance.getEntriesByType('navigation')[0]; return n ? n.responseStatus : 0;")
+
+
+def submit(driver, selector):
+    """Clicks a submit button and waits until the browser has left the page it was on."""
+    button = driver.find_element(By.CSS_SELECTOR, selector)
+    button.click()
+    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(button))
+    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def console_errors(driver):
@@ -52,7 +62,7 @@ def main():
         check("/login")
         driver.find_element(By.NAME, "username").send_keys(username)
         driver.find_element(By.NAME, "password").send_keys(password)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+        submit(driver, "form[action='/login'] button[type=submit]")
         if "Welcome" not in driver.page_source:
             failures.append("sign-in did not reach the dashboard")
         check("dashboard")
@@ -65,7 +75,7 @@ def main():
         # A form post with its CSRF token, as a person would do it.
         driver.get(urljoin(base, "/tokens"))
         driver.find_element(By.NAME, "name").send_keys("browser smoke test")
-        driver.find_element(By.CSS_SELECTOR, "form[action='/tokens'] button[type=submit]").click()
+        submit(driver, "form[action='/tokens'] button[type=submit]")
         if "Your new token" not in driver.page_source:
             failures.append("creating a token from the page did not show the secret")
         check("create token")

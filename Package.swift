@@ -6,6 +6,7 @@ import PackageDescription
 let areas: [(name: String, uses: [String])] = [
     ("Kernel", []),
     ("Platform", ["Kernel"]),
+    ("Ledger", ["Platform", "Kernel"]),
 ]
 
 let vapor: Target.Dependency = .product(name: "Vapor", package: "vapor")
@@ -21,6 +22,7 @@ let areaProducts: [String: [Target.Dependency]] = [
         .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
         .product(name: "Crypto", package: "swift-crypto"),
     ],
+    "Ledger": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
 ]
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -61,6 +63,8 @@ targets += [
         swiftSettings: swiftSettings
     ),
     .testTarget(name: "KernelTests", dependencies: ["Kernel"], swiftSettings: swiftSettings),
+    .testTarget(name: "LedgerTests", dependencies: ["Kernel", "Platform", "Ledger", "KeelTesting", fluent, sqlKit],
+                swiftSettings: swiftSettings),
     .testTarget(name: "PlatformTests", dependencies: ["Kernel", "Platform", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),
     .testTarget(name: "WebTests",

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Kernel
+import Ledger
 import Metrics
 import OpenAPIVapor
 import Platform
@@ -36,6 +37,7 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     try DatabaseSetup.register(config.database, config: config, on: app)
     try await DatabaseSetup.prepare(app)
     app.migrations.add(PlatformMigrations.all)
+    app.migrations.add(LedgerMigrations.all)
     if options.migrate { try await migrateUnderLock(app) }
 
     // Event handlers: areas register their reactions to other areas' events here.

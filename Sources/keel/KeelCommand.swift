@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Kernel
+import Ledger
 import Platform
 import Vapor
 import Web
@@ -94,14 +95,20 @@ struct Verify: AsyncParsableCommand {
         abstract: "Check the audit chain (and, as areas arrive, the books). Exit 1 names the first broken row.")
 
     func run() async throws {
-        let report = try await withApplication { app, config in
-            try await AuditVerifier.verify(on: app.db, headPath: config.auditHeadPath)
+        let (report, books) = try await withApplication { app, config in
+            (try await AuditVerifier.verify(on: app.db, headPath: config.auditHeadPath),
+             try await LedgerService(db: app.db, context: app.keelContext).verifyBooks())
         }
         if let problem = report.problem {
             fail(DomainError(.conflict, "audit.chain.broken", "row \(report.brokenSeq ?? 0): \(problem)"))
         }
+        if let first = books.first {
+            for problem in books.dropFirst() { FileHandle.standardError.write(Data("  \(problem)\n".utf8)) }
+            fail(DomainError(.conflict, "ledger.books.broken", first))
+        }
         if let warning = report.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
         print("audit chain intact: \(report.rows) rows")
+        print("books balance: every entry balances and every balance matches its lines")
     }
 }
 

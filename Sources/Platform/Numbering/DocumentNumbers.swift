@@ -35,3 +35,20 @@ public enum DocumentNumbers {
         return try row.decode(column: "next_value", as: Int64.self) - 1
     }
 }
+
+extension DocumentNumbers {
+    /// Reserves `count` consecutive numbers of a series in one statement (for batch posting); returns the first.
+    public static func reserve(_ series: String, year: Int, count: Int, on db: any Database) async throws -> Int64 {
+        precondition(db.inTransaction && count > 0, "numbers are reserved inside the batch's write transaction")
+        try await db.sql.raw("""
+            INSERT INTO document_sequences (id, series, year, next_value)
+            VALUES (\(bind: UUID.v7()), \(bind: series), \(bind: year), 1)
+            ON CONFLICT (series, year) DO NOTHING
+            """).run()
+        guard let row = try await db.sql.raw("""
+            UPDATE document_sequences SET next_value = next_value + \(bind: Int64(count))
+            WHERE series = \(bind: series) AND year = \(bind: year) RETURNING next_value
+            """).first() else { preconditionFailure("sequence row vanished inside its transaction") }
+        return try row.decode(column: "next_value", as: Int64.self) - Int64(count)
+    }
+}

@@ -1,0 +1,214 @@
+import Crypto
+import Fluent
+import Foundation
+import Kernel
+import Platform
+import SQLKit
+
+/// The Ledger's public face: company, chart, posting, periods and reports. Only this area writes ledger rows.
+public struct LedgerService: Sendable {
+    public let db: any Database
+    public let context: PlatformContext
+
+    public init(db: any Database, context: PlatformContext) {
+        self.db = db
+        self.context = context
+    }
+
+    // MARK: Company
+
+    public func company() async throws -> Company? {
+        guard let row = try await CompanyModel.find(1, on: db), let currency = Currency(code: row.currency) else {
+            return nil
+        }
+        return Company(name: row.name, currency: currency, timeZone: row.timeZone,
+                       fiscalYearStartMonth: row.fiscalYearStartMonth)
+    }
+
+    public func requireCompany() async throws -> Company {
+        guard let company = try await company() else {
+            throw DomainError(.conflict, "ledger.company.missing",
+                              "Set the company up first (keel company init, or the setup page)")
+        }
+        return company
+    }
+
+    /// Sets the company up once and loads the standard chart of accounts.
+    public func setUpCompany(name: String, currency code: String, fiscalYearStartMonth: Int = 1,
+                             timeZone: String = "UTC", by actor: Principal) async throws -> Company {
+        try require(actor, Permission("settings", .admin))
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard (1...200).contains(trimmed.count) else {
+            throw DomainError.invalid("ledger.company.name_invalid", "A company name has 1 to 200 characters", field: "name")
+        }
+        let currency = try Currency.parse(code)
+        guard (1...12).contains(fiscalYearStartMonth) else {
+            throw DomainError.invalid("ledger.company.fiscal_month_invalid", "The fiscal year starts in month 1 to 12",
+                                      field: "fiscalYearStartMonth")
+        }
+        guard TimeZone(identifier: timeZone) != nil else {
+            throw DomainError.invalid("ledger.company.time_zone_invalid",
+                                      "'\(timeZone)' is not a time zone like Europe/Berlin", field: "timeZone")
+        }
+        let company = Company(name: trimmed, currency: currency, timeZone: timeZone,
+                              fiscalYearStartMonth: fiscalYearStartMonth)
+        try await writeTransaction(db) { tx in
+            if try await CompanyModel.find(1, on: tx) != nil {
+                throw DomainError.conflict("ledger.company.exists", "The company is already set up")
+            }
+            let row = CompanyModel()
+            row.id = 1
+            row.name = company.name
+            row.currency = currency.code
+            row.timeZone = timeZone
+            row.fiscalYearStartMonth = fiscalYearStartMonth
+            try await row.create(on: tx)
+            var ids: [String: UUID] = [:]
+            for chartRow in StandardChart.rows {
+                let parent = chartRow.fullName.split(separator: ":").dropLast().joined(separator: ":")
+                let model = AccountModel.make(code: chartRow.code, fullName: chartRow.fullName, type: chartRow.type,
+                                              subtype: chartRow.subtype, parentID: ids[parent],
+                                              isHeader: chartRow.isHeader, currency: nil)
+                try await model.create(on: tx)
+                ids[chartRow.fullName] = model.id
+            }
+            try await Settings.set("company.name", company.name, on: tx)
+            try await context.audit(tx, actor, "ledger.company.setup", entity: "company", id: "1",
+                                    before: nil as Company?, after: company)
+        }
+        return company
+    }
+
+    // MARK: Accounts
+
+    public func accounts(includeArchived: Bool = true) async throws -> [Account] {
+        var query = AccountModel.query(on: db).sort(\.$code)
+        if !includeArchived { query = query.filter(\.$archived == false) }
+        return try await query.all().map(\.account)
+    }
+
+    /// Adds an account under an existing header, named by its full path ("Expenses:Marketing").
+    public func createAccount(code: String, fullName: String, subtype: AccountSubtype = .none, isHeader: Bool = false,
+                              currency: String? = nil, by actor: Principal) async throws -> Account {
+        try require(actor, Permission("ledger", .admin))
+        let code = code.trimmingCharacters(in: .whitespaces)
+        guard !code.isEmpty, code.count <= 20, code.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." }) else {
+            throw DomainError.invalid("ledger.account.code_invalid", "A code has 1 to 20 letters, digits, '-' or '.'",
+                                      field: "code")
+        }
+        let path = try AccountNames.parse(fullName)
+        let restriction = try currency.flatMap { $0.isEmpty ? nil : try Currency.parse($0) }
+        return try await writeTransaction(db) { tx in
+            let existing = try await AccountModel.query(on: tx).group(.or) {
+                $0.filter(\.$code == code).filter(\.$fullName == path.fullName)
+            }.first()
+            if let existing {
+                throw DomainError.conflict("ledger.account.exists",
+                                           "An account with code \(existing.code) or name \(existing.fullName) exists",
+                                           field: existing.code == code ? "code" : "fullName")
+            }
+            guard let parent = try await AccountModel.query(on: tx).filter(\.$fullName == path.parent).first(),
+                  parent.isHeader else {
+                throw DomainError.invalid("ledger.account.parent_missing",
+                                          "'\(path.parent)' is not a header account to put '\(path.name)' under",
+                                          field: "fullName")
+            }
+            let model = AccountModel.make(code: code, fullName: path.fullName, type: path.type, subtype: subtype,
+                                          parentID: parent.id, isHeader: isHeader, currency: restriction)
+            try await model.create(on: tx)
+            try await context.audit(tx, actor, "ledger.account.create", entity: "account", id: model.id!.uuidString,
+                                    before: nil as Account?, after: model.account)
+            return model.account
+        }
+    }
+
+    /// Archives an account: it keeps its history but takes no new postings.
+    public func archiveAccount(code: String, by actor: Principal) async throws -> Account {
+        try require(actor, Permission("ledger", .admin))
+        return try await writeTransaction(db) { tx in
+            guard let model = try await AccountModel.query(on: tx).filter(\.$code == code).first() else {
+                throw DomainError.notFound("ledger.account.unknown", "There is no account '\(code)'")
+            }
+            let before = model.account
+            model.archived = true
+            try await model.save(on: tx)
+            try await context.audit(tx, actor, "ledger.account.archive", entity: "account", id: before.id,
+                                    before: before, after: model.account)
+            return model.account
+        }
+    }
+
+    // MARK: Rates
+
+    /// Records the rate of `currency` in functional currency on a date (replacing one on the same date).
+    public func setRate(_ currencyCode: String, on date: CivilDate, rate text: String, by actor: Principal) async throws {
+        try require(actor, Permission("ledger", .write))
+        let currency = try Currency.parse(currencyCode)
+        let rate = try Decimals.parse(text, field: "rate")
+        guard rate > 0 else { throw DomainError.invalid("ledger.rate.invalid", "A rate is positive", field: "rate") }
+        try await writeTransaction(db) { tx in
+            try await RateModel.query(on: tx).filter(\.$currency == currency.code).filter(\.$date == date.description).delete()
+            let row = RateModel()
+            row.id = UUID.v7()
+            row.currency = currency.code
+            row.date = date.description
+            row.rate = "\(rate)"
+            try await row.create(on: tx)
+            try await context.audit(tx, actor, "ledger.rate.set", entity: "rate", id: "\(currency.code)@\(date)",
+                                    before: nil as String?, after: "\(rate)")
+        }
+    }
+}
+
+extension AccountModel {
+    static func make(code: String, fullName: String, type: AccountType, subtype: AccountSubtype, parentID: UUID?,
+                     isHeader: Bool, currency: Currency?) -> AccountModel {
+        let model = AccountModel()
+        model.id = UUID.v7()
+        model.code = code
+        model.name = String(fullName.split(separator: ":").last ?? Substring(fullName))
+        model.fullName = fullName
+        model.type = type.rawValue
+        model.subtype = subtype.rawValue
+        model.parentID = parentID
+        model.isHeader = isHeader
+        model.archived = false
+        model.currency = currency?.code
+        return model
+    }
+
+    var account: Account {
+        Account(id: id!.uuidString.lowercased(), code: code, name: name, fullName: fullName,
+                type: AccountType(rawValue: type) ?? .asset, subtype: AccountSubtype(rawValue: subtype) ?? .none,
+                parentID: parentID?.uuidString.lowercased(), isHeader: isHeader, archived: archived,
+                currency: currency.flatMap(Currency.init(code:)))
+    }
+}
+
+/// Account paths as plain-text ledgers write them: "Assets:Current Assets:Bank".
+public enum AccountNames {
+    public struct Path: Sendable {
+        public let fullName: String
+        public let name: String
+        public let parent: String
+        public let type: AccountType
+    }
+
+    public static func parse(_ text: String, field: String = "fullName") throws(DomainError) -> Path {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty && $0.count <= 100 }),
+              !text.contains("  "), !text.contains("\t"), !text.contains(";") else {
+            throw .invalid("ledger.account.name_invalid",
+                           "'\(text)' is not an account path like Expenses:Marketing (names separated by ':')",
+                           field: field)
+        }
+        guard let type = AccountType(rootName: parts[0]) else {
+            throw .invalid("ledger.account.root_unknown",
+                           "'\(parts[0])' is not Assets, Liabilities, Equity, Income (or Revenue) or Expenses",
+                           field: field)
+        }
+        return Path(fullName: parts.joined(separator: ":"), name: parts.last!,
+                    parent: parts.dropLast().joined(separator: ":"), type: type)
+    }
+}

@@ -1,0 +1,288 @@
+import Crypto
+import Fluent
+import Foundation
+import Kernel
+import Platform
+import SQLKit
+
+/// The result of posting one entry of a batch.
+public struct PostingResult: Sendable, Codable, Equatable {
+    public let id: String
+    public let number: String
+    /// True when an idempotency key matched an earlier posting with the same content.
+    public let replayed: Bool
+}
+
+extension LedgerService {
+    public static let entriesPerBatchMax = 10_000
+
+    /// Posts one entry (one audit record for it).
+    public func post(_ entry: ProposedEntry, by actor: Principal) async throws -> PostingResult {
+        do {
+            return try await post(batch: [entry], by: actor, auditAs: nil)[0]
+        } catch let error as DomainError where error.items.count >= 1 && error.code == "ledger.batch.invalid" {
+            // A single entry reports its own first problem, with the others as items.
+            let first = error.items[0]
+            throw DomainError(error.kind, first.code, first.message, field: first.field,
+                              items: error.items.map { .init(field: $0.field, code: $0.code, message: $0.message) })
+        }
+    }
+
+    /// Posts a batch in one transaction, all or nothing. Every invalid entry is reported with its index.
+    /// `auditAs` names the batch in one audit record (imports); without it each entry gets its own record.
+    public func post(batch: [ProposedEntry], by actor: Principal, auditAs: String? = nil) async throws -> [PostingResult] {
+        try require(actor, Permission("ledger", .write))
+        guard !batch.isEmpty else { throw DomainError.invalid("ledger.batch.empty", "The batch has no entries") }
+        guard batch.count <= Self.entriesPerBatchMax else {
+            throw DomainError(.tooLarge, "ledger.batch.too_large", "A batch has at most \(Self.entriesPerBatchMax) entries")
+        }
+        return try await writeTransaction(db) { tx in
+            try await PostingEngine(db: tx, context: context, actor: actor).post(batch, auditAs: auditAs)
+        }
+    }
+}
+
+/// One batch's posting, inside its write transaction.
+struct PostingEngine {
+    let db: any Database
+    let context: PlatformContext
+    let actor: Principal
+
+    static let rowsPerInsert = 500
+
+    func post(_ batch: [ProposedEntry], auditAs: String?) async throws -> [PostingResult] {
+        let books = try await Books.load(on: db, months: Set(batch.map { Self.month($0.date) }))
+        let hashes = try batch.map(Self.contentHash)
+        let earlier = try await earlierPostings(keys: batch.compactMap(\.idempotencyKey))
+        var results = [PostingResult?](repeating: nil, count: batch.count)
+        var fresh: [(index: Int, entry: ValidatedEntry)] = []
+        var keysInBatch: [String: Int] = [:]
+        var problems: [DomainError.Item] = []
+        for (index, entry) in batch.enumerated() {
+            if let key = entry.idempotencyKey {
+                if key.isEmpty || key.count > 200 {
+                    problems.append(.init(index: index, field: "idempotencyKey", code: "ledger.entry.idempotency_key_invalid",
+                                          message: "An idempotency key has 1 to 200 characters"))
+                    continue
+                }
+                if let (result, hash) = earlier[key] {
+                    guard hash == hashes[index] else {
+                        throw DomainError(.conflict, "ledger.entry.idempotency_conflict",
+                                          "Entry \(index): key '\(key)' was used for different content",
+                                          field: "idempotencyKey",
+                                          items: [.init(index: index, field: "idempotencyKey",
+                                                        code: "ledger.entry.idempotency_conflict",
+                                                        message: "The key was used for different content")])
+                    }
+                    results[index] = PostingResult(id: result.id, number: result.number, replayed: true)
+                    continue
+                }
+                if let first = keysInBatch[key] {
+                    guard hashes[first] == hashes[index] else {
+                        throw DomainError(.conflict, "ledger.entry.idempotency_conflict",
+                                          "Entries \(first) and \(index) share key '\(key)' with different content",
+                                          field: "idempotencyKey")
+                    }
+                    continue  // filled in from the first after numbering
+                }
+                keysInBatch[key] = index
+            }
+            do {
+                fresh.append((index, try EntryRules.validate(entry, in: books.rules)))
+            } catch {
+                problems += error.items.map {
+                    .init(index: index, field: $0.field, code: $0.code, message: $0.message)
+                }
+            }
+        }
+        guard problems.isEmpty else {
+            throw DomainError(.invalid, "ledger.batch.invalid",
+                              "\(Set(problems.compactMap(\.index)).count) of \(batch.count) entries are invalid; "
+                                + "nothing was posted", items: problems)
+        }
+        let numbered = try await number(fresh, company: books.company)
+        try await insert(numbered, hashes: hashes)
+        try await updateBalances(numbered.map(\.entry))
+        for item in numbered { results[item.index] = PostingResult(id: item.id.uuidString.lowercased(), number: item.number, replayed: false) }
+        for (index, entry) in batch.enumerated() where results[index] == nil {
+            results[index] = results[keysInBatch[entry.idempotencyKey!]!].map {
+                PostingResult(id: $0.id, number: $0.number, replayed: true)
+            }
+        }
+        try await audit(numbered, auditAs: auditAs, batchCount: batch.count)
+        return results.map { $0! }
+    }
+
+    struct Numbered {
+        let index: Int
+        let id: UUID
+        let number: String
+        let entry: ValidatedEntry
+    }
+
+    /// Gap-free numbers per journal and fiscal year, reserved once per group.
+    func number(_ entries: [(index: Int, entry: ValidatedEntry)], company: Company) async throws -> [Numbered] {
+        var groups: [String: [(index: Int, entry: ValidatedEntry)]] = [:]
+        for item in entries {
+            let year = company.fiscalYear(containing: item.entry.entry.date).start.year
+            groups["\(item.entry.entry.journal)|\(year)", default: []].append(item)
+        }
+        var numbered: [Numbered] = []
+        for key in groups.keys.sorted() {
+            let members = groups[key]!
+            let parts = key.split(separator: "|")
+            let series = String(parts[0])
+            let year = Int(parts[1])!
+            let first = try await DocumentNumbers.reserve(series, year: year, count: members.count, on: db)
+            for (offset, item) in members.enumerated() {
+                numbered.append(Numbered(index: item.index, id: UUID.v7(),
+                                         number: DocumentNumbers.format(series: series, year: year,
+                                                                        value: first + Int64(offset)),
+                                         entry: item.entry))
+            }
+        }
+        return numbered.sorted { $0.index < $1.index }
+    }
+
+    func insert(_ entries: [Numbered], hashes: [String]) async throws {
+        let now = RFC3339.format(context.clock.now())
+        for chunk in entries.chunked(Self.rowsPerInsert) {
+            var insert = db.sql.insert(into: "ledger_entries")
+                .columns("id", "journal", "number", "date", "memo", "reversal_of", "idempotency_key", "content_hash",
+                         "created_by", "created_at")
+            for item in chunk {
+                let entry = item.entry.entry
+                insert = insert.values(SQLBind(item.id), SQLBind(entry.journal), SQLBind(item.number),
+                                       SQLBind(entry.date.description), SQLBind(entry.memo),
+                                       SQLBind(ReversalMarker.current), SQLBind(entry.idempotencyKey),
+                                       SQLBind(hashes[item.index]), SQLBind(actor.username), SQLBind(now))
+            }
+            try await insert.run()
+        }
+        let lines = entries.flatMap { item in item.entry.lines.enumerated().map { (item, $0.offset, $0.element) } }
+        for chunk in lines.chunked(Self.rowsPerInsert) {
+            var insert = db.sql.insert(into: "ledger_lines")
+                .columns("id", "entry_id", "line_no", "account_id", "date", "debit", "credit", "currency",
+                         "func_debit", "func_credit", "rate", "memo", "partner", "due_date", "dimensions")
+            for (item, number, line) in chunk {
+                let source = line.source
+                let dimensions = source.dimensions.isEmpty ? nil
+                    : String(decoding: try JSONEncoder.sorted.encode(source.dimensions), as: UTF8.self)
+                insert = insert.values(SQLBind(UUID.v7()), SQLBind(item.id), SQLBind(number),
+                                       SQLBind(UUID(uuidString: line.account.id)!), SQLBind(item.entry.entry.date.description),
+                                       SQLBind(line.debit), SQLBind(line.credit), SQLBind(line.currency.code),
+                                       SQLBind(line.functionalDebit), SQLBind(line.functionalCredit),
+                                       SQLBind("\(line.rate)"), SQLBind(source.memo), SQLBind(source.partner),
+                                       SQLBind(source.dueDate?.description), SQLBind(dimensions))
+            }
+            try await insert.run()
+        }
+    }
+
+    /// Adds the batch's movements to the materialised balances, aggregated first so each
+    /// (account, month, currency) is touched once.
+    func updateBalances(_ entries: [ValidatedEntry]) async throws {
+        struct Key: Hashable { let account: String, month: String, currency: String }
+        var deltas: [Key: (Int64, Int64, Int64, Int64)] = [:]
+        for entry in entries {
+            let month = Self.month(entry.entry.date)
+            for line in entry.lines {
+                let key = Key(account: line.account.id, month: month, currency: line.currency.code)
+                let old = deltas[key] ?? (0, 0, 0, 0)
+                deltas[key] = (old.0 + line.debit, old.1 + line.credit, old.2 + line.functionalDebit,
+                               old.3 + line.functionalCredit)
+            }
+        }
+        let rows = deltas.sorted { ($0.key.account, $0.key.month, $0.key.currency) < ($1.key.account, $1.key.month, $1.key.currency) }
+        for chunk in rows.chunked(Self.rowsPerInsert) {
+            var insert = db.sql.insert(into: "ledger_balances")
+                .columns("account_id", "month", "currency", "debit", "credit", "func_debit", "func_credit")
+            for (key, value) in chunk {
+                insert = insert.values(SQLBind(UUID(uuidString: key.account)!), SQLBind(key.month), SQLBind(key.currency),
+                                       SQLBind(value.0), SQLBind(value.1), SQLBind(value.2), SQLBind(value.3))
+            }
+            try await insert.onConflict(with: ["account_id", "month", "currency"]) { conflict in
+                conflict.set(SQLIdentifier("debit"), to: SQLRaw("ledger_balances.debit + excluded.debit"))
+                    .set(SQLIdentifier("credit"), to: SQLRaw("ledger_balances.credit + excluded.credit"))
+                    .set(SQLIdentifier("func_debit"), to: SQLRaw("ledger_balances.func_debit + excluded.func_debit"))
+                    .set(SQLIdentifier("func_credit"), to: SQLRaw("ledger_balances.func_credit + excluded.func_credit"))
+            }.run()
+        }
+    }
+
+    func audit(_ entries: [Numbered], auditAs: String?, batchCount: Int) async throws {
+        struct EntryAudit: Encodable, Sendable {
+            let number: String, journal: String, date: String, memo: String, lines: [LineAudit]
+        }
+        struct LineAudit: Encodable, Sendable {
+            let account: String, debit: String, credit: String, currency: String
+        }
+        struct BatchAudit: Encodable, Sendable { let name: String, posted: Int, replayed: Int, first: String?, last: String? }
+        if let auditAs {
+            let summary = BatchAudit(name: auditAs, posted: entries.count, replayed: batchCount - entries.count,
+                                     first: entries.first?.number, last: entries.last?.number)
+            try await context.audit(db, actor, "ledger.batch.post", entity: "ledger_batch", id: auditAs,
+                                    before: nil as BatchAudit?, after: summary)
+            return
+        }
+        for item in entries {
+            let entry = item.entry.entry
+            let lines = item.entry.lines.map {
+                LineAudit(account: $0.account.fullName,
+                          debit: Money(minorUnits: $0.debit, currency: $0.currency).decimalString,
+                          credit: Money(minorUnits: $0.credit, currency: $0.currency).decimalString,
+                          currency: $0.currency.code)
+            }
+            try await context.audit(db, actor, "ledger.entry.post", entity: "ledger_entry",
+                                    id: item.id.uuidString.lowercased(), before: nil as EntryAudit?,
+                                    after: EntryAudit(number: item.number, journal: entry.journal,
+                                                      date: entry.date.description, memo: entry.memo, lines: lines))
+        }
+    }
+
+    /// Earlier postings by idempotency key: their result and content hash.
+    func earlierPostings(keys: [String]) async throws -> [String: (PostingResult, String)] {
+        guard !keys.isEmpty else { return [:] }
+        var found: [String: (PostingResult, String)] = [:]
+        for chunk in Array(Set(keys)).chunked(Self.rowsPerInsert) {
+            let rows = try await db.sql.select().columns("id", "number", "idempotency_key", "content_hash")
+                .from("ledger_entries").where(SQLIdentifier("idempotency_key"), .in, SQLBind.group(Array(chunk))).all()
+            for row in rows {
+                let key = try row.decode(column: "idempotency_key", as: String.self)
+                let id = try row.decode(column: "id", as: UUID.self)
+                found[key] = (PostingResult(id: id.uuidString.lowercased(),
+                                            number: try row.decode(column: "number", as: String.self), replayed: true),
+                              try row.decode(column: "content_hash", as: String.self))
+            }
+        }
+        return found
+    }
+
+    static func month(_ date: CivilDate) -> String { String(date.description.prefix(7)) }
+
+    static func contentHash(_ entry: ProposedEntry) throws -> String {
+        var copy = entry
+        copy.idempotencyKey = nil
+        let data = try JSONEncoder.sorted.encode(copy)
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// Set while posting a reversal, so the reversing entry's row links to the entry it reverses.
+enum ReversalMarker {
+    @TaskLocal static var current: UUID?
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,119 @@
+import Fluent
+import SQLKit
+
+/// The Ledger's migrations, in order; names are stable forever.
+public enum LedgerMigrations {
+    public static var all: [any Migration] { [CreateLedger(), SeedJournals()] }
+}
+
+struct CreateLedger: AsyncMigration {
+    var name: String { "ledger.001.books" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("ledger_company")
+            .field("id", .int, .identifier(auto: false))
+            .field("name", .string, .required)
+            .field("currency", .string, .required)
+            .field("time_zone", .string, .required)
+            .field("fiscal_year_start_month", .int, .required)
+            .create()
+        try await db.schema("ledger_accounts").id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("full_name", .string, .required).unique(on: "full_name")
+            .field("type", .string, .required)
+            .field("subtype", .string, .required)
+            .field("parent_id", .uuid, .references("ledger_accounts", "id"))
+            .field("is_header", .bool, .required)
+            .field("archived", .bool, .required)
+            .field("currency", .string)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+        try await db.schema("ledger_periods").id()
+            .field("month", .string, .required).unique(on: "month")
+            .field("state", .string, .required)
+            .field("reason", .string)
+            .create()
+        try await db.schema("ledger_journals")
+            .field("code", .string, .identifier(auto: false))
+            .field("name", .string, .required)
+            .create()
+        try await db.schema("ledger_rates").id()
+            .field("currency", .string, .required)
+            .field("date", .string, .required)
+            .field("rate", .string, .required)
+            .unique(on: "currency", "date")
+            .create()
+        // Entries and lines are written through SQLKit in batches, so they are plain tables.
+        try await db.schema("ledger_entries").id()
+            .field("journal", .string, .required, .references("ledger_journals", "code"))
+            .field("number", .string, .required).unique(on: "number")
+            .field("date", .string, .required)
+            .field("memo", .string, .required)
+            .field("reversal_of", .uuid, .references("ledger_entries", "id"))
+            .field("reversed_by", .uuid)
+            .field("idempotency_key", .string)
+            .field("content_hash", .string)
+            .field("created_by", .string, .required)
+            .field("created_at", .string, .required)
+            .unique(on: "idempotency_key")
+            .create()
+        try await db.sql.create(index: "ledger_entries_date").on("ledger_entries").column("date").run()
+        try await db.schema("ledger_lines").id()
+            .field("entry_id", .uuid, .required, .references("ledger_entries", "id"))
+            .field("line_no", .int, .required)
+            .field("account_id", .uuid, .required, .references("ledger_accounts", "id"))
+            .field("date", .string, .required)
+            .field("debit", .int64, .required)
+            .field("credit", .int64, .required)
+            .field("currency", .string, .required)
+            .field("func_debit", .int64, .required)
+            .field("func_credit", .int64, .required)
+            .field("rate", .string, .required)
+            .field("memo", .string)
+            .field("partner", .string)
+            .field("due_date", .string)
+            .field("dimensions", .string)
+            .create()
+        try await db.sql.create(index: "ledger_lines_account_date").on("ledger_lines").column("account_id").column("date").run()
+        try await db.sql.create(index: "ledger_lines_entry").on("ledger_lines").column("entry_id").run()
+        // Balances per account, month and currency, kept in the same transaction as each posting.
+        try await db.schema("ledger_balances")
+            .field("account_id", .uuid, .required, .references("ledger_accounts", "id"))
+            .field("month", .string, .required)
+            .field("currency", .string, .required)
+            .field("debit", .int64, .required)
+            .field("credit", .int64, .required)
+            .field("func_debit", .int64, .required)
+            .field("func_credit", .int64, .required)
+            .compositeIdentifier(over: "account_id", "month", "currency")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        for table in ["ledger_balances", "ledger_lines", "ledger_entries", "ledger_rates", "ledger_journals",
+                      "ledger_periods", "ledger_accounts", "ledger_company"] {
+            try await db.schema(table).delete()
+        }
+    }
+}
+
+struct SeedJournals: AsyncMigration {
+    var name: String { "ledger.002.journals" }
+    static let journals = [("GEN", "General"), ("SAL", "Sales"), ("PUR", "Purchases"), ("BNK", "Bank"),
+                           ("PAY", "Payroll"), ("OPN", "Opening"), ("CLS", "Closing")]
+
+    func prepare(on db: any Database) async throws {
+        for (code, name) in Self.journals {
+            let journal = JournalModel()
+            journal.id = code
+            journal.name = name
+            try await journal.create(on: db)
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        try await JournalModel.query(on: db).delete()
+    }
+}

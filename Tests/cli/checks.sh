@@ -40,6 +40,21 @@ expect_exit 0 "backup" -- "$keel" backup --to "$work/backup.sqlite"
 expect_exit 1 "backup refuses to overwrite" -- "$keel" backup --to "$work/backup.sqlite"
 KEEL_DATABASE_URL="$work/backup.sqlite" expect_exit 0 "the backup verifies" -- "$keel" verify
 
+# The books: company, trial balance formats, export.
+expect_exit 1 "a report before the company is set up fails" -- "$keel" report trial-balance
+grep -q '^ledger.company.missing: ' "$work/err" && pass "missing company named" || fail "stderr: $(cat "$work/err")"
+expect_exit 1 "company init refuses an unknown currency" -- "$keel" company init --name "Acme" --currency EURO
+expect_exit 0 "company init" -- "$keel" company init --name "Acme GmbH" --currency EUR --fiscal-year-start-month 4 --time-zone Europe/Berlin
+expect_exit 1 "company init twice fails" -- "$keel" company init --name "Acme GmbH" --currency EUR
+expect_exit 0 "trial balance as CSV" -- "$keel" report trial-balance --as-of 2026-12-31 --format csv
+[ "$(head -1 "$work/out")" = "account,currency,balance,functional_balance" ] && pass "CSV header" || fail "CSV: $(cat "$work/out")"
+expect_exit 1 "a bad --as-of date is refused" -- "$keel" report trial-balance --as-of 2026-02-30
+grep -q '^date.invalid: ' "$work/err" && pass "bad date named" || fail "stderr: $(cat "$work/err")"
+expect_exit 0 "export ledger" -- "$keel" export ledger "$work/books.ledger"
+if command -v ledger >/dev/null; then
+    expect_exit 0 "ledger-cli reads the export" -- ledger -f "$work/books.ledger" bal
+fi
+
 # The API over HTTP, with and without the token.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$keel" serve --port "$port" >"$work/serve.log" 2>&1 &

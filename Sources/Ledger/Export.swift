@@ -1,0 +1,58 @@
+import Fluent
+import Foundation
+import Kernel
+import Platform
+import SQLKit
+
+extension LedgerService {
+    public static let exportEntriesPerPage = 2_000
+
+    /// Streams every posted entry, oldest first, to `write` as a ledger-cli / hledger journal.
+    /// Pages through the entries so memory does not grow with the books.
+    public func exportLedger(_ write: (String) throws -> Void) async throws -> Int {
+        let company = try await requireCompany()
+        let accounts = Dictionary(uniqueKeysWithValues: try await accounts().map { ($0.id, $0) })
+        try write("; Books of \(company.name), exported by Keel. Functional currency \(company.currency.code).\n\n")
+        for account in accounts.values.sorted(by: { $0.fullName < $1.fullName }) where !account.isHeader {
+            try write("account \(account.fullName)\n")
+        }
+        try write("\n")
+        var count = 0
+        var after: (date: String, number: String) = ("", "")
+        while true {
+            let rows = try await db.sql.raw("""
+                SELECT id, number, journal, date, memo FROM ledger_entries
+                WHERE date > \(bind: after.date) OR (date = \(bind: after.date) AND number > \(bind: after.number))
+                ORDER BY date, number LIMIT \(literal: Self.exportEntriesPerPage)
+                """).all()
+            guard !rows.isEmpty else { break }
+            let ids = try rows.map { try $0.decode(column: "id", as: UUID.self) }
+            let lineRows = try await db.sql.select().column("*").from("ledger_lines")
+                .where(SQLIdentifier("entry_id"), .in, SQLBind.group(ids)).orderBy("entry_id").orderBy("line_no").all()
+            var linesByEntry: [UUID: [PostedEntry.Line]] = [:]
+            for line in lineRows {
+                let entryID = try line.decode(column: "entry_id", as: UUID.self)
+                let account = accounts[try line.decode(column: "account_id", as: UUID.self).uuidString.lowercased()]!
+                linesByEntry[entryID, default: []].append(PostedEntry.Line(
+                    account: account, debit: try line.decode(column: "debit", as: Int64.self),
+                    credit: try line.decode(column: "credit", as: Int64.self),
+                    currency: Currency(code: try line.decode(column: "currency", as: String.self))!,
+                    functionalDebit: try line.decode(column: "func_debit", as: Int64.self),
+                    functionalCredit: try line.decode(column: "func_credit", as: Int64.self),
+                    rate: try line.decode(column: "rate", as: String.self),
+                    memo: try line.decode(column: "memo", as: String?.self), partner: nil, dueDate: nil, dimensions: [:]))
+            }
+            for (row, id) in zip(rows, ids) {
+                let entry = PostedEntry(id: id.uuidString, number: try row.decode(column: "number", as: String.self),
+                                        journal: try row.decode(column: "journal", as: String.self),
+                                        date: try CivilDate.parse(try row.decode(column: "date", as: String.self)),
+                                        memo: try row.decode(column: "memo", as: String.self),
+                                        lines: linesByEntry[id] ?? [], reversalOf: nil, reversedBy: nil, createdBy: "")
+                try write(PlainTextExport.ledgerTransaction(entry, functional: company.currency))
+                count += 1
+                after = (entry.date.description, entry.number)
+            }
+        }
+        return count
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import Kernel
+import Ledger
+import Platform
+import Vapor
+import Web
+
+struct CompanyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "company", abstract: "The company the books are for.",
+                                                    subcommands: [Init.self])
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the company up once and load the standard chart of accounts.")
+        @ArgumentParser.Option var name: String
+        @ArgumentParser.Option(help: "Functional currency, ISO 4217 (EUR, USD, ...).") var currency: String
+        @ArgumentParser.Option(help: "Month the fiscal year starts in, 1-12.") var fiscalYearStartMonth = 1
+        @ArgumentParser.Option(help: "What 'today' means, e.g. Europe/Berlin.") var timeZone = "UTC"
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                let company = try await LedgerService(db: app.db, context: app.keelContext).setUpCompany(
+                    name: name, currency: currency, fiscalYearStartMonth: fiscalYearStartMonth, timeZone: timeZone,
+                    by: .system)
+                say("company \(company.name) set up in \(company.currency.code); standard chart loaded")
+            }
+        }
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Print reports.",
+                                                    subcommands: [TrialBalance.self])
+
+    struct TrialBalance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "trial-balance",
+            abstract: "Balances per postable account and currency, debit positive (as ledger-cli prints them).")
+        @ArgumentParser.Option(help: "Last day included, YYYY-MM-DD (default: today in the company's time zone).")
+        var asOf: String?
+        @ArgumentParser.Option(help: "table, csv or json.") var format: OutputFormat = .table
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                let ledger = LedgerService(db: app.db, context: app.keelContext)
+                let company = try await ledger.requireCompany()
+                let date = try asOf.map { try CivilDate.parse($0, field: "--as-of") } ?? company.today(app.keelContext.clock)
+                let rows = try await ledger.trialBalance(asOf: date)
+                switch format {
+                case .table: print(TrialBalanceFormat.table(rows, functional: company.currency, asOf: date), terminator: "")
+                case .csv: print(TrialBalanceFormat.csv(rows, functional: company.currency), terminator: "")
+                case .json:
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                    let items = rows.map {
+                        ["account": $0.account.fullName, "code": $0.account.code, "currency": $0.currency.code,
+                         "balance": Money(minorUnits: $0.balance, currency: $0.currency).decimalString,
+                         "functionalBalance": Money(minorUnits: $0.functionalBalance, currency: company.currency).decimalString]
+                    }
+                    print(String(decoding: try encoder.encode(items), as: UTF8.self))
+                }
+            }
+        }
+    }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export the books.",
+                                                    subcommands: [LedgerFile.self])
+
+    struct LedgerFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ledger", abstract: "Write the books as a ledger-cli / hledger journal.")
+        @ArgumentParser.Argument(help: "The file to write ('-' for standard output).") var file: String
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                let output: FileHandle
+                if file == "-" {
+                    output = .standardOutput
+                } else {
+                    guard FileManager.default.createFile(atPath: file, contents: nil) else {
+                        throw DomainError.invalid("export.file", "Cannot write \(file)")
+                    }
+                    output = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+                }
+                defer { if file != "-" { try? output.close() } }
+                let count = try await LedgerService(db: app.db, context: app.keelContext).exportLedger {
+                    output.write(Data($0.utf8))
+                }
+                if file != "-" { say("exported \(count) entries to \(file)") }
+            }
+        }
+    }
+}

@@ -37,7 +37,8 @@ extension LedgerService {
             throw DomainError(.tooLarge, "ledger.batch.too_large", "A batch has at most \(Self.entriesPerBatchMax) entries")
         }
         return try await writeTransaction(db) { tx in
-            try await PostingEngine(db: tx, context: context, actor: actor).post(batch, auditAs: auditAs)
+            try await PostingEngine(db: tx, context: context, actor: actor)
+                .post(batch, audit: auditAs.map { .batch($0) } ?? .perEntry)
         }
     }
 }
@@ -50,7 +51,11 @@ struct PostingEngine {
 
     static let rowsPerInsert = 500
 
-    func post(_ batch: [ProposedEntry], auditAs: String?) async throws -> [PostingResult] {
+    /// How a batch shows in the audit log: a record per entry, one for the batch, or none (the caller records
+    /// one for a larger action, such as an import).
+    enum AuditMode { case perEntry, batch(String), none }
+
+    func post(_ batch: [ProposedEntry], audit mode: AuditMode) async throws -> [PostingResult] {
         let books = try await Books.load(on: db, months: Set(batch.map { Self.month($0.date) }))
         let hashes = try batch.map(Self.contentHash)
         let earlier = try await earlierPostings(keys: batch.compactMap(\.idempotencyKey))
@@ -109,7 +114,7 @@ struct PostingEngine {
                 PostingResult(id: $0.id, number: $0.number, replayed: true)
             }
         }
-        try await audit(numbered, auditAs: auditAs, batchCount: batch.count)
+        try await audit(numbered, mode: mode, batchCount: batch.count)
         return results.map { $0! }
     }
 
@@ -210,7 +215,7 @@ struct PostingEngine {
         }
     }
 
-    func audit(_ entries: [Numbered], auditAs: String?, batchCount: Int) async throws {
+    func audit(_ entries: [Numbered], mode: AuditMode, batchCount: Int) async throws {
         struct EntryAudit: Encodable, Sendable {
             let number: String, journal: String, date: String, memo: String, lines: [LineAudit]
         }
@@ -218,7 +223,10 @@ struct PostingEngine {
             let account: String, debit: String, credit: String, currency: String
         }
         struct BatchAudit: Encodable, Sendable { let name: String, posted: Int, replayed: Int, first: String?, last: String? }
-        if let auditAs {
+        switch mode {
+        case .none: return
+        case .perEntry: break
+        case .batch(let auditAs):
             let summary = BatchAudit(name: auditAs, posted: entries.count, replayed: batchCount - entries.count,
                                      first: entries.first?.number, last: entries.last?.number)
             try await context.audit(db, actor, "ledger.batch.post", entity: "ledger_batch", id: auditAs,

@@ -96,3 +96,37 @@ struct ExportCommand: AsyncParsableCommand {
         }
     }
 }
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "import", abstract: "Import books.",
+                                                    subcommands: [LedgerFile.self])
+
+    struct LedgerFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ledger",
+            abstract: "Import a ledger-cli / hledger journal; nothing is written unless the whole file is valid.",
+            discussion: """
+                Imports transactions, postings with ISO 4217 amounts, one elided amount per transaction, \
+                '@@ TOTAL' in the functional currency, comments and account directives. Missing accounts are \
+                created from their names. On a fresh database the company is set up first.
+                """)
+        @ArgumentParser.Argument var file: String
+        @ArgumentParser.Option(help: "The currency '$' means, and the functional currency of a fresh database.")
+        var currency: String?
+
+        func run() async throws {
+            let onTerminal = isatty(STDERR_FILENO) == 1
+            let showProgress: @Sendable (Int) -> Void = { count in
+                FileHandle.standardError.write(Data("\rposted \(count) entries".utf8))
+            }
+            try await withApplication { app, _ in
+                let summary = try await LedgerService(db: app.db, context: app.keelContext).importJournal(
+                    path: file, currency: currency, by: .system, progress: onTerminal ? showProgress : nil)
+                if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+                say("imported \(summary.entries) entries from \(summary.file) (sha256 \(summary.sha256.prefix(12))...), "
+                    + "\(summary.accountsCreated) accounts created"
+                    + (summary.companyCreated ? ", company set up" : ""))
+            }
+        }
+    }
+}

@@ -50,6 +50,14 @@ expect_exit 0 "trial balance as CSV" -- "$keel" report trial-balance --as-of 202
 [ "$(head -1 "$work/out")" = "account,currency,balance,functional_balance" ] && pass "CSV header" || fail "CSV: $(cat "$work/out")"
 expect_exit 1 "a bad --as-of date is refused" -- "$keel" report trial-balance --as-of 2026-02-30
 grep -q '^date.invalid: ' "$work/err" && pass "bad date named" || fail "stderr: $(cat "$work/err")"
+printf '2026-05-02 Rent\n    Expenses:Rent   1,200.00 EUR\n    Assets:Current Assets:Bank\n\n2026-05-03 Broken\n    Assets:Current Assets:Bank   5.00 EUR\n    Income:Sales   -4.00 EUR\n' > "$work/bad.ledger"
+expect_exit 1 "import refuses a file with an unbalanced entry" -- "$keel" import ledger "$work/bad.ledger"
+grep -q 'bad.ledger:5:' "$work/err" && pass "import names file:line" || fail "stderr: $(cat "$work/err")"
+printf '2026-05-02 Rent\n    Expenses:Rent   1,200.00 EUR\n    Assets:Current Assets:Bank\n' > "$work/good.ledger"
+expect_exit 0 "import ledger" -- "$keel" import ledger "$work/good.ledger"
+expect_exit 0 "trial balance after import" -- "$keel" report trial-balance --as-of 2026-12-31 --format csv
+grep -q '^Expenses:Rent,EUR,1200.00,1200.00$' "$work/out" && pass "imported rent in the trial balance" || fail "TB: $(cat "$work/out")"
+expect_exit 0 "verify with books" -- "$keel" verify
 expect_exit 0 "export ledger" -- "$keel" export ledger "$work/books.ledger"
 if command -v ledger >/dev/null; then
     expect_exit 0 "ledger-cli reads the export" -- ledger -f "$work/books.ledger" bal

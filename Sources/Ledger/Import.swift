@@ -1,0 +1,199 @@
+import Crypto
+import Fluent
+import Foundation
+import Kernel
+import Platform
+import SQLKit
+
+/// What an import did.
+public struct ImportSummary: Sendable, Codable, Equatable {
+    public let file: String
+    public let sha256: String
+    public let entries: Int
+    public let accountsCreated: Int
+    public let companyCreated: Bool
+}
+
+extension LedgerService {
+    public static let importEntriesPerChunk = 2_000
+
+    /// Imports a ledger-cli / hledger journal. The file is read twice, streaming: first to find every problem
+    /// (reported with line numbers), then to post it in one transaction: nothing is written unless the whole file
+    /// is valid. Missing accounts are created from their names; a fresh database gets its company set up first
+    /// (functional currency from `currency`, or the file's first currency). One audit record names the file.
+    public func importJournal(path: String, currency: String? = nil, by actor: Principal,
+                              progress: (@Sendable (Int) -> Void)? = nil) async throws -> ImportSummary {
+        try require(actor, Permission("ledger", .write))
+        let dollar = try currency.map { try Currency.parse($0, field: "--currency") }
+        let scan = try scan(path: path, dollar: dollar)
+        let fileName = URL(fileURLWithPath: path).lastPathComponent
+        return try await writeTransaction(db) { tx in
+            let service = LedgerService(db: tx, context: context)
+            var companyCreated = false
+            if try await service.company() == nil {
+                guard let functional = dollar ?? scan.firstCurrency else {
+                    throw DomainError.invalid("import.currency_unknown", "Give --currency: the file names no currency")
+                }
+                _ = try await service.setUpCompany(name: fileName, currency: functional.code, by: actor)
+                companyCreated = true
+            }
+            let created = try await service.ensureAccounts(scan.accounts, by: actor)
+            let entries = try await service.postJournal(path: path, dollar: dollar, by: actor, progress: progress)
+            let summary = ImportSummary(file: fileName, sha256: scan.sha256, entries: entries, accountsCreated: created,
+                                        companyCreated: companyCreated)
+            try await context.audit(tx, actor, "ledger.import", entity: "import", id: scan.sha256,
+                                    before: nil as ImportSummary?, after: summary)
+            return summary
+        }
+    }
+
+    struct Scan {
+        let sha256: String
+        let accounts: Set<String>
+        let firstCurrency: Currency?
+    }
+
+    /// The first pass: syntax, elided amounts, account names and the file's hash; every problem at once.
+    func scan(path: String, dollar: Currency?) throws -> Scan {
+        var reader = try LineReader(path: path)
+        defer { reader.close() }
+        var parser = JournalParser(dollar: dollar)
+        var hasher = SHA256()
+        var accounts = Set<String>()
+        var firstCurrency: Currency?
+        var problems: [DomainError.Item] = []
+        var number = 0
+        func take(_ transaction: ParsedTransaction?) {
+            guard let transaction else { return }
+            for posting in transaction.postings {
+                if !accounts.contains(posting.account) {
+                    do {
+                        _ = try AccountNames.parse(posting.account, field: "account")
+                        accounts.insert(posting.account)
+                    } catch {
+                        problems.append(.init(line: posting.line, field: "account", code: error.code, message: error.message))
+                    }
+                }
+                if firstCurrency == nil { firstCurrency = posting.amount?.currency }
+            }
+        }
+        while let line = reader.next() {
+            number += 1
+            hasher.update(data: Data((line + "\n").utf8))
+            take(parser.feed(line, line: number))
+        }
+        take(parser.finish())
+        problems = (parser.problems + problems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        if !problems.isEmpty { throw Self.importError(path, problems) }
+        return Scan(sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), accounts: accounts,
+                    firstCurrency: firstCurrency)
+    }
+
+    /// The second pass, inside the import's transaction: posts chunk by chunk; problems the books find
+    /// (unbalanced, closed period, missing rate...) are collected with their lines, and any one of them
+    /// rolls the whole import back.
+    func postJournal(path: String, dollar: Currency?, by actor: Principal,
+                     progress: (@Sendable (Int) -> Void)?) async throws -> Int {
+        var reader = try LineReader(path: path)
+        defer { reader.close() }
+        var parser = JournalParser(dollar: dollar)
+        var chunk: [ProposedEntry] = []
+        var lines: [Int] = []
+        var problems: [DomainError.Item] = []
+        var posted = 0
+        let engine = PostingEngine(db: db, context: context, actor: actor)
+        func flush() async throws {
+            guard !chunk.isEmpty else { return }
+            do {
+                posted += try await engine.post(chunk, audit: .none).count
+                progress?(posted)
+            } catch let error as DomainError where !error.items.isEmpty {
+                problems += error.items.map {
+                    .init(line: $0.index.map { lines[$0] }, field: $0.field, code: $0.code, message: $0.message)
+                }
+            }
+            chunk.removeAll(keepingCapacity: true)
+            lines.removeAll(keepingCapacity: true)
+        }
+        var number = 0
+        while let line = reader.next() {
+            number += 1
+            if let transaction = parser.feed(line, line: number) {
+                chunk.append(Self.entry(from: transaction))
+                lines.append(transaction.line)
+                if chunk.count == Self.importEntriesPerChunk { try await flush() }
+            }
+        }
+        if let transaction = parser.finish() {
+            chunk.append(Self.entry(from: transaction))
+            lines.append(transaction.line)
+        }
+        try await flush()
+        if !problems.isEmpty { throw Self.importError(path, problems) }
+        return posted
+    }
+
+    static func entry(from transaction: ParsedTransaction) -> ProposedEntry {
+        let notes = transaction.notes.isEmpty ? "" : " [" + transaction.notes.joined(separator: "; ") + "]"
+        let lines = transaction.postings.map { posting -> ProposedLine in
+            let amount = posting.amount!
+            let magnitude = amount.minorUnits.magnitude > UInt64(Int64.max) ? Int64.max : abs(amount.minorUnits)
+            return ProposedLine(account: posting.account, debit: amount.minorUnits > 0 ? magnitude : nil,
+                                credit: amount.minorUnits > 0 ? nil : magnitude, currency: amount.currency,
+                                functionalAmount: posting.total.map { abs($0.minorUnits) }, memo: posting.memo)
+        }
+        return ProposedEntry(journal: "GEN", date: transaction.date,
+                             memo: String((transaction.payee + notes).prefix(EntryRules.memoLengthMax)), lines: lines)
+    }
+
+    static func importError(_ path: String, _ problems: [DomainError.Item]) -> DomainError {
+        let file = URL(fileURLWithPath: path).lastPathComponent
+        let first = problems[0]
+        return DomainError(.invalid, "import.invalid",
+                           "\(file):\(first.line ?? 0): \(first.message) (\(problems.count) problem"
+                            + "\(problems.count == 1 ? "" : "s") in all; nothing was imported)",
+                           items: problems)
+    }
+
+    /// Creates the accounts a file names that the chart lacks, with their parents (as headers), and returns
+    /// how many were created. Codes are the type's digit, 9, and a running number (19001, 59002).
+    func ensureAccounts(_ names: Set<String>, by actor: Principal) async throws -> Int {
+        var existing = Dictionary(uniqueKeysWithValues: try await AccountModel.query(on: db).all().map { ($0.fullName, $0) })
+        var created = 0
+        let typeDigit: [AccountType: String] = [.asset: "1", .liability: "2", .equity: "3", .income: "4", .expense: "5"]
+        var counters: [String: Int] = [:]
+        for model in existing.values {
+            let code = model.code
+            if code.count == 5, code.dropFirst().first == "9", let value = Int(code.dropFirst(2)) {
+                counters[String(code.prefix(1)), default: 0] = max(counters[String(code.prefix(1)), default: 0], value)
+            }
+        }
+        for name in names.sorted() where existing[name] == nil {
+            let parts = name.split(separator: ":").map(String.init)
+            for depth in 1...parts.count {
+                let path = parts.prefix(depth).joined(separator: ":")
+                guard existing[path] == nil else { continue }
+                let type = AccountType(rootName: parts[0])!
+                let digit = typeDigit[type]!
+                counters[digit, default: 0] += 1
+                let code = "\(digit)9" + String(format: "%03d", counters[digit]!)
+                let parentPath = parts.prefix(depth - 1).joined(separator: ":")
+                let model = AccountModel.make(code: code, fullName: path, type: type, subtype: .none,
+                                              parentID: existing[parentPath]?.id, isHeader: depth < parts.count,
+                                              currency: nil)
+                try await model.create(on: db)
+                existing[path] = model
+                created += 1
+            }
+        }
+        // A name that is a header here but was posted to in the file would be refused by the rules; a plain-text
+        // ledger lets parents take postings, so such parents become postable.
+        for name in names {
+            if let model = existing[name], model.isHeader {
+                model.isHeader = false
+                try await model.save(on: db)
+            }
+        }
+        return created
+    }
+}

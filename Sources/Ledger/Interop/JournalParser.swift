@@ -1,0 +1,244 @@
+import Foundation
+import Kernel
+
+/// Reads a file line by line in fixed-size chunks, so memory does not grow with the file.
+public struct LineReader {
+    let handle: FileHandle
+    var buffer = Data()
+    var atEnd = false
+    public private(set) var bytesRead = 0
+
+    public init(path: String) throws(DomainError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .notFound("import.file_missing", "Cannot read \(path)")
+        }
+        self.handle = handle
+    }
+
+    public mutating func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return String(decoding: line, as: UTF8.self).trimmingTrailingCR
+            }
+            if atEnd {
+                guard !buffer.isEmpty else { return nil }
+                defer { buffer.removeAll() }
+                return String(decoding: buffer, as: UTF8.self).trimmingTrailingCR
+            }
+            let chunk = handle.readData(ofLength: 1 << 16)
+            bytesRead += chunk.count
+            if chunk.isEmpty { atEnd = true } else { buffer.append(chunk) }
+        }
+    }
+
+    public func close() { try? handle.close() }
+}
+
+extension String {
+    var trimmingTrailingCR: String { hasSuffix("\r") ? String(dropLast()) : self }
+}
+
+/// One transaction as read from a ledger-cli / hledger journal, before the books resolve it.
+public struct ParsedTransaction: Sendable {
+    public struct Posting: Sendable {
+        public let line: Int
+        public let account: String
+        /// `nil` for the one elided amount.
+        public var amount: Money?
+        /// The functional total given with `@@`.
+        public let total: Money?
+        public let memo: String?
+    }
+
+    public let line: Int
+    public let date: CivilDate
+    public let payee: String
+    public var postings: [Posting]
+    public var notes: [String]
+}
+
+/// The subset of ledger-cli / hledger journal syntax Keel imports: transactions (`DATE [*|!] [(CODE)] PAYEE`),
+/// postings with ISO 4217 amounts (`$` mapped by the caller), one elided amount per transaction, `@@ TOTAL` in
+/// the functional currency, comments and `account` directives. Anything else is refused with its line number.
+public struct JournalParser {
+    public let dollar: Currency?
+    public private(set) var problems: [DomainError.Item] = []
+    var current: ParsedTransaction?
+    /// After a problem inside a transaction, its remaining lines are skipped rather than reported again.
+    var skipping = false
+    public static let problemsMax = 200
+
+    public init(dollar: Currency?) { self.dollar = dollar }
+
+    /// Feeds one line; returns a transaction when one is complete.
+    public mutating func feed(_ raw: String, line: Int) -> ParsedTransaction? {
+        let text = raw.replacingOccurrences(of: "\t", with: "    ")
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let indented = text.first == " "
+        if trimmed.isEmpty {
+            skipping = false
+            return finish()
+        }
+        if indented && skipping { return nil }
+        skipping = false
+        if !indented, let first = trimmed.first, ";#*%|".contains(first) { return nil }
+        if indented {
+            guard current != nil else {
+                if trimmed.hasPrefix(";") { return nil }
+                fail(line, "import.syntax", "an indented line outside a transaction")
+                return nil
+            }
+            if trimmed.hasPrefix(";") {
+                current!.notes.append(String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces))
+                return nil
+            }
+            posting(trimmed, line: line)
+            return nil
+        }
+        let done = finish()
+        if trimmed.hasPrefix("account ") {
+            return done
+        }
+        if let first = trimmed.first, first.isNumber {
+            header(trimmed, line: line)
+        } else {
+            let word = trimmed.split(separator: " ").first.map(String.init) ?? trimmed
+            fail(line, "import.unsupported", "'\(word)' directives are not imported (only transactions, comments "
+                 + "and account directives)")
+        }
+        return done
+    }
+
+    /// Ends the input; returns the last transaction if one is open.
+    public mutating func finish() -> ParsedTransaction? {
+        guard var transaction = current else { return nil }
+        current = nil
+        let elided = transaction.postings.indices.filter { transaction.postings[$0].amount == nil }
+        if elided.count > 1 {
+            fail(transaction.line, "import.elided_twice", "only one posting per transaction may omit its amount")
+            return nil
+        }
+        if transaction.postings.count < 2 {
+            fail(transaction.line, "import.too_few_postings", "a transaction needs at least two postings")
+            return nil
+        }
+        if let index = elided.first {
+            let others = transaction.postings.compactMap { $0.total ?? $0.amount }
+            guard let currency = others.first?.currency, others.allSatisfy({ $0.currency == currency }) else {
+                fail(transaction.postings[index].line, "import.elided_ambiguous",
+                     "an amount can be omitted only when the other postings share one currency")
+                return nil
+            }
+            let sum = others.reduce(Int64(0)) { $0 &+ $1.minorUnits }
+            transaction.postings[index].amount = Money(minorUnits: -sum, currency: currency)
+        }
+        return transaction
+    }
+
+    mutating func header(_ text: String, line: Int) {
+        let parts = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        let dateText = String(parts[0]).replacingOccurrences(of: "/", with: "-")
+        // A refused header skips its postings too, so one mistake is reported once.
+        if dateText.contains("=") {
+            fail(line, "import.unsupported", "auxiliary dates (DATE=DATE) are not imported")
+            skipping = true
+            return
+        }
+        guard let date = try? CivilDate.parse(dateText) else {
+            fail(line, "import.date", "'\(parts[0])' is not a date like 2026-03-31")
+            skipping = true
+            return
+        }
+        var rest = parts.count > 1 ? String(parts[1]) : ""
+        if let semicolon = rest.firstIndex(of: ";") { rest = String(rest[..<semicolon]) }
+        rest = rest.trimmingCharacters(in: .whitespaces)
+        if rest.hasPrefix("*") || rest.hasPrefix("!") { rest = String(rest.dropFirst()).trimmingCharacters(in: .whitespaces) }
+        if rest.hasPrefix("("), let close = rest.firstIndex(of: ")") {
+            rest = String(rest[rest.index(after: close)...]).trimmingCharacters(in: .whitespaces)
+        }
+        current = ParsedTransaction(line: line, date: date, payee: String(rest.prefix(EntryRules.memoLengthMax)),
+                                    postings: [], notes: [])
+    }
+
+    mutating func posting(_ text: String, line: Int) {
+        var body = text
+        var memo: String?
+        if let semicolon = body.firstIndex(of: ";") {
+            memo = String(body[body.index(after: semicolon)...]).trimmingCharacters(in: .whitespaces)
+            body = String(body[..<semicolon])
+        }
+        if body.hasPrefix("*") || body.hasPrefix("!") { body = String(body.dropFirst()).trimmingCharacters(in: .whitespaces) }
+        let pieces = body.components(separatedBy: "  ")
+        let account = pieces[0].trimmingCharacters(in: .whitespaces)
+        if account.hasPrefix("(") || account.hasPrefix("[") {
+            fail(line, "import.unsupported", "virtual postings are not imported")
+            return
+        }
+        let amountText = pieces.dropFirst().joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        if amountText.contains("{") || amountText.contains(" @ ") || amountText.hasPrefix("@ ") {
+            fail(line, "import.unsupported", "lot costs and per-unit prices (@) are not imported")
+            return
+        }
+        if amountText.contains("=") {
+            fail(line, "import.unsupported", "balance assertions are not imported")
+            return
+        }
+        var amount: Money?
+        var total: Money?
+        if !amountText.isEmpty {
+            let halves = amountText.components(separatedBy: "@@")
+            guard halves.count <= 2, let parsed = parseAmount(halves[0], line: line) else { return }
+            amount = parsed
+            if halves.count == 2 {
+                guard let price = parseAmount(halves[1], line: line) else { return }
+                total = price.minorUnits < 0 ? price : Money(minorUnits: parsed.minorUnits < 0 ? -price.minorUnits
+                                                                : price.minorUnits, currency: price.currency)
+            }
+        }
+        current!.postings.append(.init(line: line, account: account, amount: amount, total: total, memo: memo))
+    }
+
+    /// "1,234.50 EUR", "EUR -3", "-€" is not ISO; "$12.00" with `dollar` set.
+    mutating func parseAmount(_ text: String, line: Int) -> Money? {
+        var value = text.trimmingCharacters(in: .whitespaces)
+        var code: String?
+        if value.contains("$") {
+            guard let dollar else {
+                fail(line, "import.commodity", "'$' needs --currency to say which currency it is")
+                return nil
+            }
+            value = value.replacingOccurrences(of: "$", with: "")
+            code = dollar.code
+        }
+        let words = value.split(separator: " ").map(String.init)
+        var numberText = value
+        if code == nil {
+            let letters = words.filter { $0.first?.isLetter == true || $0.first == "\"" }
+            guard letters.count == 1, words.count == 2 else {
+                fail(line, "import.commodity", "'\(text.trimmingCharacters(in: .whitespaces))' needs an ISO 4217 currency code")
+                return nil
+            }
+            code = letters[0]
+            numberText = words.first { $0 != letters[0] }!
+        }
+        guard let currency = Currency(code: code!.trimmingCharacters(in: CharacterSet(charactersIn: "\""))),
+              code!.count == 3, code!.uppercased() == code! else {
+            fail(line, "import.commodity", "'\(code!)' is not an ISO 4217 currency code")
+            return nil
+        }
+        do {
+            return try Money.parse(numberText.replacingOccurrences(of: " ", with: ""), currency: currency)
+        } catch {
+            fail(line, error.code, error.message)
+            return nil
+        }
+    }
+
+    mutating func fail(_ line: Int, _ code: String, _ message: String) {
+        if problems.count < Self.problemsMax { problems.append(.init(line: line, code: code, message: message)) }
+        if current != nil { skipping = true }
+        current = nil
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import KeelTesting
+import Kernel
+@testable import Ledger
+import Platform
+import Testing
+
+func writeTemp(_ text: String, _ name: String = "books.ledger") throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-import-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let path = folder.appendingPathComponent(name).path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+@Suite("Importing plain-text journals")
+struct ImportTests {
+    static let sample = """
+        ; A small company's first days
+        account Assets:Checking
+
+        2026-01-02 * (1) Opening balance
+            Assets:Checking              5,000.00 EUR
+            Equity:Opening Balances
+
+        2026/01/05 ! Office chairs  ; bought online
+            Expenses:Office:Furniture      349.90 EUR  ; two chairs
+            Assets:Checking
+            ; receipt: #4411
+
+        2026-01-09 Consulting for ACME
+            Assets:Checking   EUR 1200
+            Revenue:Consulting   EUR -1200
+        """
+
+    @Test("A journal imports into a fresh database: company, accounts from names, elided amounts, one audit record")
+    func imports() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            let path = try writeTemp(Self.sample)
+            let summary = try await ledger.importJournal(path: path, by: .system)
+            #expect(summary.entries == 3 && summary.companyCreated)
+            #expect(try await ledger.company()?.currency == .eur)
+            let rows = try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31))
+            let balances = Dictionary(uniqueKeysWithValues: rows.map { ($0.account.fullName, $0.balance) })
+            #expect(balances["Assets:Checking"] == 585_010)
+            #expect(balances["Expenses:Office:Furniture"] == 34_990)
+            #expect(balances["Revenue:Consulting"] == -120_000)
+            #expect(balances["Equity:Opening Balances"] == -500_000)
+            let audit = try await AuditChain.list(on: db, filter: .init(action: "ledger.import"))
+            #expect(audit.count == 1 && audit[0].entityID == summary.sha256)
+            #expect(try await AuditChain.list(on: db, filter: .init(action: "ledger.entry.post")).isEmpty)
+        }
+    }
+
+    @Test("Every problem is reported with its line, and nothing is written")
+    func refusesWithLines() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            let path = try writeTemp("""
+                2026-01-02 Fine
+                    Assets:Bank   10.00 EUR
+                    Income:Sales
+
+                2026-01-03 Two elided
+                    Assets:Bank
+                    Income:Sales
+
+                2026-02-30 Bad date
+                    Assets:Bank   1.00 EUR
+                    Income:Sales
+
+                2026-01-04 Unit price
+                    Assets:Bank   10 AAPL @ 150.00 EUR
+                    Income:Sales
+
+                2026-01-05 Not a currency
+                    Assets:Bank   10.00 XYZ
+                    Income:Sales
+
+                2026-01-06 Unknown root
+                    Stuff:Things   1.00 EUR
+                    Income:Sales
+
+                commodity EUR
+                """)
+            do {
+                _ = try await ledger.importJournal(path: path, by: .system)
+                Issue.record("the file should have been refused")
+            } catch let error as DomainError {
+                #expect(error.code == "import.invalid")
+                #expect(error.items.map(\.line) == [5, 9, 14, 18, 22, 25])
+                #expect(error.message.hasPrefix("books.ledger:5:"))
+            }
+            #expect(try await ledger.company() == nil)
+        }
+    }
+
+    @Test("Problems only the books can see (unbalanced, closed period) also roll the whole import back")
+    func booksProblems() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            _ = try await ledger.closePeriod("2026-02", by: .system)
+            let path = try writeTemp("""
+                2026-01-02 Good
+                    Assets:Current Assets:Bank   10.00 EUR
+                    Income:Sales   -10.00 EUR
+
+                2026-01-03 Unbalanced
+                    Assets:Current Assets:Bank   10.00 EUR
+                    Income:Sales   -9.00 EUR
+
+                2026-02-03 Closed month
+                    Assets:Current Assets:Bank   10.00 EUR
+                    Income:Sales   -10.00 EUR
+                """)
+            do {
+                _ = try await ledger.importJournal(path: path, by: .system)
+                Issue.record("the file should have been refused")
+            } catch let error as DomainError {
+                #expect(error.items.map(\.line) == [5, 9])
+                #expect(error.items.map(\.code) == ["ledger.entry.unbalanced", "ledger.period.closed"])
+            }
+            #expect(try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31)).isEmpty)
+            #expect(try await ledger.accounts().count == StandardChart.rows.count)
+        }
+    }
+
+    @Test("Export then import into a fresh database round-trips exactly",
+          .enabled(if: Oracles.usable("ledger"), "needs ledger"))
+    func roundTrip() async throws {
+        var exported = ""
+        var original: [String: Int64] = [:]
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            _ = try await ledger.post(batch: generatedBooks(entries: 400, seed: 7), by: .system, auditAs: "generated")
+            _ = try await ledger.exportLedger { exported += $0 }
+            for row in try await ledger.trialBalance(asOf: CivilDate(2030, 1, 1)) {
+                original["\(row.account.fullName)|\(row.currency.code)"] = row.balance
+            }
+        }
+        let path = try writeTemp(exported)
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            let summary = try await ledger.importJournal(path: path, by: .system)
+            #expect(summary.entries == 400)
+            var imported: [String: Int64] = [:]
+            for row in try await ledger.trialBalance(asOf: CivilDate(2030, 1, 1)) {
+                imported["\(row.account.fullName)|\(row.currency.code)"] = row.balance
+            }
+            #expect(imported == original)
+            // And ledger-cli, reading the same file, agrees with what was imported.
+            var ours: [String: String] = [:]
+            for row in try await ledger.trialBalance(asOf: CivilDate(2030, 1, 1)) {
+                ours["\(row.account.fullName)|\(row.currency.code)"] = Money(minorUnits: row.balance, currency: row.currency).decimalString
+            }
+            #expect(parseLedgerBalance(try Oracles.run("ledger", ["-f", path, "bal", "--flat", "--no-total"])) == ours)
+            #expect(try await ledger.verifyBooks().isEmpty)
+        }
+    }
+}

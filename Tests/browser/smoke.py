@@ -9,7 +9,7 @@ from urllib.parse import urljoin
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
 
@@ -28,11 +28,12 @@ def status(driver):
 
 
 def submit(driver, selector):
-    """Clicks a submit button and waits until the browser has left the page it was on."""
-    button = driver.find_element(By.CSS_SELECTOR, selector)
-    button.click()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(button))
-    WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    """Clicks a submit button and waits until a new document has loaded. The old window carries a marker;
+    while the page swaps, the driver may raise transient errors, which are waited out."""
+    driver.execute_script("window.keelOldPage = true;")
+    driver.find_element(By.CSS_SELECTOR, selector).click()
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return !window.keelOldPage && document.readyState === 'complete';"))
 
 
 def console_errors(driver):

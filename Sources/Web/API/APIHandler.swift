@@ -8,7 +8,8 @@ import Vapor
 /// request (through the task-local Vapor request for the principal and the database), calls a use case, and
 /// maps the result. Errors are thrown and mapped to problem+json by `KeelErrorMiddleware`.
 struct APIHandler: APIProtocol {
-    private var request: Request {
+    /// The Vapor request being served, handed to the generated handlers through a task-local.
+    var request: Request {
         guard let request = APIRequestMiddleware.current else { preconditionFailure("API request outside middleware") }
         return request
     }

@@ -1,0 +1,141 @@
+import Fluent
+import Foundation
+import KeelTesting
+import Kernel
+import Ledger
+import Platform
+import Testing
+import Vapor
+import VaporTesting
+@testable import Web
+
+@Suite("Ledger API")
+struct LedgerAPITests {
+    static func entryJSON(_ amount: String = "119.00", credit: String? = nil, date: String = "2026-03-10",
+                          account: String = "1010") -> String {
+        """
+        {"journal": "SAL", "date": "\(date)", "memo": "Invoice 17", "lines": [
+          {"account": "\(account)", "debit": "\(amount)", "currency": "EUR"},
+          {"account": "Income:Sales", "credit": "\(credit ?? amount)", "currency": "EUR"}]}
+        """
+    }
+
+    func withBooks(_ body: (Application, String) async throws -> Void) async throws {
+        try await withTestApp { app in
+            try await Fixtures.user("alex", roles: ["accountant"], on: app)
+            _ = try await LedgerService(db: app.db, context: app.keelContext)
+                .setUpCompany(name: "Test", currency: "EUR", by: .system)
+            try await body(app, try await Fixtures.token(for: "alex", on: app))
+        }
+    }
+
+    @Test("Posting over HTTP; the same Idempotency-Key replays, other content is 409, and the books show it once")
+    func postAndReplay() async throws {
+        try await withBooks { app, token in
+            var headers = jsonHeaders(token)
+            headers.add(name: "Idempotency-Key", value: "crm-order-9")
+            var firstID = ""
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: headers,
+                                         body: ByteBuffer(string: Self.entryJSON())) { response in
+                #expect(response.status == .created, "\(response.body.string)")
+                firstID = json(response)["id"] as? String ?? ""
+                #expect(json(response)["number"] as? String == "SAL-2026-000001")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: headers,
+                                         body: ByteBuffer(string: Self.entryJSON())) { response in
+                #expect(json(response)["id"] as? String == firstID && json(response)["replayed"] as? Bool == true)
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: headers,
+                                         body: ByteBuffer(string: Self.entryJSON("120.00"))) { response in
+                #expect(response.status == .conflict)
+                #expect(problemCode(response) == "ledger.entry.idempotency_conflict")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/trial-balance?asOf=2026-03-31", headers: bearer(token)) { response in
+                let items = json(response)["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 2)
+                #expect(items.first { $0["code"] as? String == "1010" }?["balance"] as? String == "119.00")
+            }
+        }
+    }
+
+    @Test("Bad entries are refused with their code and field, and change nothing", arguments: [
+        (LedgerAPITests.entryJSON("100.00", credit: "99.00"), 422, "ledger.entry.unbalanced"),
+        (LedgerAPITests.entryJSON("12.345"), 422, "money.parse.too_many_decimals"),
+        (LedgerAPITests.entryJSON(date: "2026-02-30"), 422, "date.invalid"),
+        (LedgerAPITests.entryJSON(account: "9999"), 422, "ledger.account.unknown"),
+        (LedgerAPITests.entryJSON(account: "1"), 422, "ledger.account.header"),
+        (LedgerAPITests.entryJSON("-5.00"), 422, "ledger.line.amount_not_positive"),
+        (#"{"date": "2026-03-10", "memo": "x", "lines": [], "extra": 1}"#, 400, "request.malformed"),
+        (#"{"date": "2026-03-10", "memo": "x", "lines": "none"}"#, 400, "request.malformed"),
+        (#"{"date": "2026-03-10", "memo": "x", "lines": []}"#, 422, "ledger.entry.no_lines"),
+    ])
+    func refuses(body: String, status: Int, code: String) async throws {
+        try await withBooks { app, token in
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: body)) { response in
+                #expect(response.status.code == status, "\(response.body.string)")
+                #expect(problemCode(response) == code)
+            }
+            #expect(try await LedgerService(db: app.db, context: app.keelContext)
+                .trialBalance(asOf: CivilDate(2026, 12, 31)).isEmpty)
+        }
+    }
+
+    @Test("Closed periods and archived accounts are refused over the API")
+    func closedAndArchived() async throws {
+        try await withBooks { app, token in
+            let ledger = LedgerService(db: app.db, context: app.keelContext)
+            _ = try await ledger.closePeriod("2026-03", by: .system)
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: Self.entryJSON())) { response in
+                #expect(response.status == .unprocessableEntity)
+                #expect(problemCode(response) == "ledger.period.closed")
+            }
+            _ = try await ledger.archiveAccount(code: "1000", by: .system)
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: Self.entryJSON(date: "2026-04-01", account: "1000"))) { response in
+                #expect(problemCode(response) == "ledger.account.archived")
+            }
+        }
+    }
+
+    @Test("A batch reports every bad entry by index and posts nothing")
+    func batch() async throws {
+        try await withBooks { app, token in
+            let body = #"{"entries": [\#(Self.entryJSON()), \#(Self.entryJSON("1.00", credit: "2.00")), \#(Self.entryJSON("1.5x"))]}"#
+            try await app.testing().test(.POST, "/api/v1/ledger/entries/batch", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .unprocessableEntity)
+                let errors = json(response)["errors"] as? [[String: Any]] ?? []
+                #expect(errors.map { $0["index"] as? Int } == [2])
+            }
+            let second = #"{"entries": [\#(Self.entryJSON()), \#(Self.entryJSON("1.00", credit: "2.00"))]}"#
+            try await app.testing().test(.POST, "/api/v1/ledger/entries/batch", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: second)) { response in
+                let errors = json(response)["errors"] as? [[String: Any]] ?? []
+                #expect(errors.map { $0["index"] as? Int } == [1])
+                #expect(errors.first?["code"] as? String == "ledger.entry.unbalanced")
+            }
+            let good = #"{"entries": [\#(Self.entryJSON()), \#(Self.entryJSON("2.00"))]}"#
+            try await app.testing().test(.POST, "/api/v1/ledger/entries/batch", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: good)) { response in
+                #expect(response.status == .created)
+                #expect((json(response)["items"] as? [Any])?.count == 2)
+            }
+        }
+    }
+
+    @Test("Without a company the ledger says so; an employee may not read it")
+    func guards() async throws {
+        try await withTestApp { app in
+            try await Fixtures.user("alex", roles: ["accountant"], on: app)
+            try await Fixtures.user("erin", roles: ["employee"], on: app)
+            try await app.testing().test(.GET, "/api/v1/ledger/accounts", headers: bearer(try await Fixtures.token(for: "alex", on: app))) {
+                #expect($0.status == .conflict && problemCode($0) == "ledger.company.missing")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/accounts", headers: bearer(try await Fixtures.token(for: "erin", on: app))) {
+                #expect($0.status == .forbidden)
+            }
+        }
+    }
+}

@@ -108,6 +108,7 @@ func registerPages(_ app: Application) {
     AccountPages.register(signedIn)
     UserPages.register(signedIn)
     AuditPage.register(signedIn)
+    LedgerPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Kernel
+import Ledger
 import Platform
 import Vapor
 
@@ -33,9 +34,11 @@ public enum Demo {
         let password = adminPassword ?? Passwords.generate()
         _ = try await users.create(.init(username: "admin", displayName: "Administrator", roles: ["admin"],
                                          password: password), by: .system)
-        try await writeTransaction(app.db) { tx in
-            try await Settings.set("company.name", "Keel Demo Company", on: tx)
-        }
+        let ledger = LedgerService(db: app.db, context: app.keelContext)
+        let company = try await ledger.setUpCompany(name: "Keel Demo Company", currency: "EUR", fiscalYearStartMonth: 1,
+                                                    timeZone: "Europe/Berlin", by: .system)
+        _ = try await ledger.post(batch: DemoBooks.entries(until: company.today(app.keelContext.clock)), by: .system,
+                                  auditAs: "demo-books")
         for person in people {
             // Demo colleagues get random passwords; the admin resets one to sign in as that person.
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),

@@ -80,6 +80,16 @@ def main():
         if "Your new token" not in driver.page_source:
             failures.append("creating a token from the page did not show the secret")
         check("create token")
+        # A manual journal entry through the line grid.
+        driver.get(urljoin(base, "/ledger/entries/new"))
+        driver.find_element(By.NAME, "memo").send_keys("Browser smoke test entry")
+        for name, value in (("lines[0][account]", "1000"), ("lines[0][debit]", "10.00"),
+                            ("lines[1][account]", "1010"), ("lines[1][credit]", "10.00")):
+            driver.find_element(By.NAME, name).send_keys(value)
+        submit(driver, "form[action='/ledger/entries'] button[type=submit]")
+        if "posted." not in driver.page_source:
+            failures.append("posting a manual entry from the page failed")
+        check("post entry")
         driver.get(urljoin(base, "/admin/users/new"))
         check("new user form")
         driver.get(urljoin(base, "/no-such-page"))

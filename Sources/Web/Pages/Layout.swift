@@ -14,6 +14,9 @@ enum Navigation {
     /// The navigation, in order. Entries a person lacks the permission for are not shown.
     static let items: [NavItem] = [
         NavItem(title: "Dashboard", path: "/", permission: nil),
+        NavItem(title: "Journal entries", path: "/ledger/entries", permission: Permission("ledger", .read)),
+        NavItem(title: "Chart of accounts", path: "/ledger/accounts", permission: Permission("ledger", .read)),
+        NavItem(title: "Trial balance", path: "/ledger/trial-balance", permission: Permission("ledger", .read)),
         NavItem(title: "Users", path: "/admin/users", permission: Permission("users", .read)),
         NavItem(title: "Roles", path: "/admin/roles", permission: Permission("users", .read)),
         NavItem(title: "API tokens", path: "/tokens", permission: nil),

@@ -1,0 +1,126 @@
+import Foundation
+import Kernel
+import Ledger
+import Platform
+import Plot
+import Vapor
+
+/// The manual journal entry form: a grid of lines, errors beside the cell they concern.
+extension LedgerPages {
+    struct EntryForm: Content {
+        struct Line: Content {
+            var account: String?
+            var debit: String?
+            var credit: String?
+            var currency: String?
+            var memo: String?
+        }
+        var journal: String?
+        var date: String?
+        var memo: String?
+        var lines: [Line]?
+    }
+
+    @Sendable static func newEntry(_ request: Request) async throws -> Response {
+        try require(try request.requirePrincipal(), Permission("ledger", .write))
+        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        let blank = EntryForm(journal: "GEN", date: company.today(request.context.clock).description, memo: "", lines: [])
+        return try await renderEntryForm(request, form: blank, company: company, errors: [])
+    }
+
+    static func renderEntryForm(_ request: Request, form: EntryForm, company: Company, errors: [DomainError.Item],
+                                status: HTTPResponseStatus = .ok) async throws -> Response {
+        let accounts = try await request.ledger.accounts(includeArchived: false).filter { !$0.isHeader }
+        var byField: [String: String] = [:]
+        for item in errors { if let field = item.field, byField[field] == nil { byField[field] = item.message } }
+        let general = errors.filter { $0.field == nil || $0.field == "lines" }.map(\.message)
+        let lines = (form.lines ?? []) + Array(repeating: EntryForm.Line(), count: max(0, formLines - (form.lines?.count ?? 0)))
+        func cell(_ index: Int, _ key: String, _ value: String?, type: HTMLInputType = .text,
+                  list: String? = nil) -> Node<HTML.TableRowContext> {
+            let message = byField["lines[\(index)].\(key)"] ?? (key == "debit" ? byField["lines[\(index)]"] : nil)
+            return .td(.class(message == nil ? "cell" : "cell invalid"),
+                .input(.name("lines[\(index)][\(key)]"), .type(type), .value(value ?? ""),
+                       .attribute(named: "aria-label", value: "line \(index + 1) \(key)"),
+                       .attribute(named: "list", value: list), .attribute(named: "autocomplete", value: "off")),
+                .unwrap(message) { .p(.class("error"), .text($0)) })
+        }
+        let formError = FormError(field: byField["date"] != nil ? "date" : byField["memo"] != nil ? "memo"
+                                  : byField["journal"] != nil ? "journal" : nil,
+                                  message: byField["date"] ?? byField["memo"] ?? byField["journal"] ?? "")
+        return Layout.page("New journal entry", request, status: status,
+            .form(.method(.post), .action("/ledger/entries"), .class("card"),
+                Layout.csrfField(request),
+                .forEach(general) { .p(.class("error banner"), .attribute(named: "role", value: "alert"), .text($0)) },
+                .div(.class("filters"),
+                    Layout.field("Date", name: "date", type: .date, value: form.date ?? "",
+                                 error: formError.field == nil ? nil : formError, required: true),
+                    Layout.field("Journal", name: "journal", value: form.journal ?? "GEN",
+                                 error: formError.field == nil ? nil : formError, hint: "GEN, SAL, PUR, BNK, PAY, OPN"),
+                    Layout.field("Memo", name: "memo", value: form.memo ?? "",
+                                 error: formError.field == nil ? nil : formError, required: true)),
+                .element(named: "datalist", nodes: [.id("accounts"), .forEach(accounts) { account in
+                    .element(named: "option", nodes: [.attribute(named: "value", value: account.code),
+                                                      .text("\(account.code) \(account.fullName)")])
+                }]),
+                .div(.class("table-wrap"), .table(.class("lines"),
+                    .thead(.tr(.th("Account (code or name)"), .th("Debit"), .th("Credit"), .th("Currency"), .th("Memo"))),
+                    .tbody(.forEach(Array(lines.enumerated())) { index, line in
+                        .tr(cell(index, "account", line.account, list: "accounts"),
+                            cell(index, "debit", line.debit), cell(index, "credit", line.credit),
+                            cell(index, "currency", line.currency ?? company.currency.code),
+                            cell(index, "memo", line.memo))
+                    }))),
+                .p(.class("muted"), .text("Empty rows are ignored. Amounts like 1,234.50; debits must equal credits.")),
+                Layout.submit("Post entry")))
+    }
+
+    @Sendable static func postEntry(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        let form = try request.form(EntryForm.self)
+        let filled = (form.lines ?? []).filter { line in
+            [line.account, line.debit, line.credit, line.memo].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        do {
+            let entry = try proposed(form, lines: filled, company: company)
+            let result = try await request.ledger.post(entry, by: principal)
+            return try await renderEntry(request, id: result.id, company: company, principal: principal,
+                                         notice: "Entry \(result.number) posted.", error: nil)
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            var compacted = form
+            compacted.lines = filled
+            let items = error.items.isEmpty ? [DomainError.Item(field: error.field, code: error.code, message: error.message)]
+                : error.items
+            return try await renderEntryForm(request, form: compacted, company: company, errors: items,
+                                             status: .unprocessableEntity)
+        }
+    }
+
+    /// Reads the form into an entry; unreadable cells are reported with their line's field path.
+    static func proposed(_ form: EntryForm, lines: [EntryForm.Line], company: Company) throws(DomainError) -> ProposedEntry {
+        let date = try CivilDate.parse(form.date ?? "", field: "date")
+        var problems: [DomainError.Item] = []
+        var result: [ProposedLine] = []
+        for (index, line) in lines.enumerated() {
+            let path = "lines[\(index)]."
+            do {
+                let code = (line.currency ?? "").trimmingCharacters(in: .whitespaces)
+                let currency = try Currency.parse(code.isEmpty ? company.currency.code : code, field: path + "currency")
+                func amount(_ text: String?, _ name: String) throws(DomainError) -> Int64? {
+                    let trimmed = (text ?? "").trimmingCharacters(in: .whitespaces)
+                    return trimmed.isEmpty ? nil : try Money.parse(trimmed, currency: currency, field: path + name).minorUnits
+                }
+                result.append(ProposedLine(account: (line.account ?? "").trimmingCharacters(in: .whitespaces),
+                                           debit: try amount(line.debit, "debit"), credit: try amount(line.credit, "credit"),
+                                           currency: currency, memo: (line.memo ?? "").isEmpty ? nil : line.memo))
+            } catch {
+                problems.append(.init(field: error.field, code: error.code, message: error.message))
+            }
+        }
+        if !problems.isEmpty {
+            throw DomainError(.invalid, problems[0].code, problems[0].message, field: problems[0].field, items: problems)
+        }
+        let journal = (form.journal ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        return ProposedEntry(journal: journal.isEmpty ? "GEN" : journal, date: date, memo: form.memo ?? "", lines: result)
+    }
+}

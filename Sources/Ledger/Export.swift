@@ -32,15 +32,7 @@ extension LedgerService {
             var linesByEntry: [UUID: [PostedEntry.Line]] = [:]
             for line in lineRows {
                 let entryID = try line.decode(column: "entry_id", as: UUID.self)
-                let account = accounts[try line.decode(column: "account_id", as: UUID.self).uuidString.lowercased()]!
-                linesByEntry[entryID, default: []].append(PostedEntry.Line(
-                    account: account, debit: try line.decode(column: "debit", as: Int64.self),
-                    credit: try line.decode(column: "credit", as: Int64.self),
-                    currency: Currency(code: try line.decode(column: "currency", as: String.self))!,
-                    functionalDebit: try line.decode(column: "func_debit", as: Int64.self),
-                    functionalCredit: try line.decode(column: "func_credit", as: Int64.self),
-                    rate: try line.decode(column: "rate", as: String.self),
-                    memo: try line.decode(column: "memo", as: String?.self), partner: nil, dueDate: nil, dimensions: [:]))
+                linesByEntry[entryID, default: []].append(try Self.postedLine(line, accounts: accounts))
             }
             for (row, id) in zip(rows, ids) {
                 let entry = PostedEntry(id: id.uuidString, number: try row.decode(column: "number", as: String.self),

@@ -102,35 +102,45 @@ extension LedgerService {
         var problems: [DomainError.Item] = []
         var posted = 0
         let engine = PostingEngine(db: db, context: context, actor: actor)
-        func flush() async throws {
-            guard !chunk.isEmpty else { return }
-            do {
-                posted += try await engine.post(chunk, audit: .none).count
-                progress?(posted)
-            } catch let error as DomainError where !error.items.isEmpty {
-                problems += error.items.map {
-                    .init(line: $0.index.map { lines[$0] }, field: $0.field, code: $0.code, message: $0.message)
-                }
-            }
-            chunk.removeAll(keepingCapacity: true)
-            lines.removeAll(keepingCapacity: true)
-        }
         var number = 0
-        while let line = reader.next() {
-            number += 1
-            if let transaction = parser.feed(line, line: number) {
+        var more = true
+        while more {
+            let line = reader.next()
+            more = line != nil
+            if let line {
+                number += 1
+                if let transaction = parser.feed(line, line: number) {
+                    chunk.append(Self.entry(from: transaction))
+                    lines.append(transaction.line)
+                }
+            } else if let transaction = parser.finish() {
                 chunk.append(Self.entry(from: transaction))
                 lines.append(transaction.line)
-                if chunk.count == Self.importEntriesPerChunk { try await flush() }
+            }
+            if chunk.count == Self.importEntriesPerChunk || (!more && !chunk.isEmpty) {
+                let outcome = try await Self.postChunk(chunk, lines: lines, with: engine)
+                posted += outcome.posted
+                problems += outcome.problems
+                if outcome.posted > 0 { progress?(posted) }
+                chunk.removeAll(keepingCapacity: true)
+                lines.removeAll(keepingCapacity: true)
             }
         }
-        if let transaction = parser.finish() {
-            chunk.append(Self.entry(from: transaction))
-            lines.append(transaction.line)
-        }
-        try await flush()
         if !problems.isEmpty { throw Self.importError(path, problems) }
         return posted
+    }
+
+    /// Posts one chunk; entry problems come back with their lines (the import goes on to find the rest, and is
+    /// rolled back at the end), any other error ends the import.
+    static func postChunk(_ chunk: [ProposedEntry], lines: [Int],
+                          with engine: PostingEngine) async throws -> (posted: Int, problems: [DomainError.Item]) {
+        do {
+            return (try await engine.post(chunk, audit: .none).count, [])
+        } catch let error as DomainError where !error.items.isEmpty {
+            return (0, error.items.map {
+                .init(line: $0.index.map { lines[$0] }, field: $0.field, code: $0.code, message: $0.message)
+            })
+        }
     }
 
     static func entry(from transaction: ParsedTransaction) -> ProposedEntry {

@@ -16,22 +16,7 @@ extension LedgerService {
         let accounts = Dictionary(uniqueKeysWithValues: try await accounts().map { ($0.id, $0) })
         let lineRows = try await db.sql.select().column("*").from("ledger_lines").where("entry_id", .equal, uuid)
             .orderBy("line_no").all()
-        let lines = try lineRows.map { line -> PostedEntry.Line in
-            let dimensions = try line.decode(column: "dimensions", as: String?.self)
-                .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
-            return PostedEntry.Line(
-                account: accounts[try line.decode(column: "account_id", as: UUID.self).uuidString.lowercased()]!,
-                debit: try line.decode(column: "debit", as: Int64.self),
-                credit: try line.decode(column: "credit", as: Int64.self),
-                currency: Currency(code: try line.decode(column: "currency", as: String.self))!,
-                functionalDebit: try line.decode(column: "func_debit", as: Int64.self),
-                functionalCredit: try line.decode(column: "func_credit", as: Int64.self),
-                rate: try line.decode(column: "rate", as: String.self),
-                memo: try line.decode(column: "memo", as: String?.self),
-                partner: try line.decode(column: "partner", as: String?.self),
-                dueDate: try line.decode(column: "due_date", as: String?.self).flatMap { try? CivilDate.parse($0) },
-                dimensions: dimensions)
-        }
+        let lines = try lineRows.map { try Self.postedLine($0, accounts: accounts) }
         return PostedEntry(id: uuid.uuidString.lowercased(), number: try row.decode(column: "number", as: String.self),
                            journal: try row.decode(column: "journal", as: String.self),
                            date: try CivilDate.parse(try row.decode(column: "date", as: String.self)),
@@ -39,6 +24,24 @@ extension LedgerService {
                            reversalOf: try row.decode(column: "reversal_of", as: UUID?.self)?.uuidString.lowercased(),
                            reversedBy: try row.decode(column: "reversed_by", as: UUID?.self)?.uuidString.lowercased(),
                            createdBy: try row.decode(column: "created_by", as: String.self))
+    }
+
+    /// Reads one `ledger_lines` row; `accounts` maps account ids (lower-case) to accounts.
+    static func postedLine(_ line: any SQLRow, accounts: [String: Account]) throws -> PostedEntry.Line {
+        let dimensions = try line.decode(column: "dimensions", as: String?.self)
+            .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        return PostedEntry.Line(
+            account: accounts[try line.decode(column: "account_id", as: UUID.self).uuidString.lowercased()]!,
+            debit: try line.decode(column: "debit", as: Int64.self),
+            credit: try line.decode(column: "credit", as: Int64.self),
+            currency: Currency(code: try line.decode(column: "currency", as: String.self))!,
+            functionalDebit: try line.decode(column: "func_debit", as: Int64.self),
+            functionalCredit: try line.decode(column: "func_credit", as: Int64.self),
+            rate: try line.decode(column: "rate", as: String.self),
+            memo: try line.decode(column: "memo", as: String?.self),
+            partner: try line.decode(column: "partner", as: String?.self),
+            dueDate: try line.decode(column: "due_date", as: String?.self).flatMap { try? CivilDate.parse($0) },
+            dimensions: dimensions)
     }
 
     /// A summary row of the journal list.

@@ -33,16 +33,7 @@ struct PlatformBench: AsyncParsableCommand {
             ?? .sqlite(path: folder.appendingPathComponent("bench.sqlite").path)
         var config = KeelConfig(database: location, auditHeadPath: folder.appendingPathComponent("head").path)
         config.bcryptCost = 4
-        let app = try await Application.make(Environment(name: "production", arguments: ["keel"]))
-        app.logger.logLevel = .warning
-        do {
-            try await configure(app, config: config)
-            try await measure(app)
-            try await app.asyncShutdown()
-        } catch {
-            try? await app.asyncShutdown()
-            throw error
-        }
+        try await withApplication(config: config) { app, _ in try await measure(app) }
     }
 
     func measure(_ app: Application) async throws {

@@ -21,10 +21,10 @@ struct KeelCommand: AsyncParsableCommand {
 
 /// Boots an application on the configured database, runs `body`, and shuts it down. A `DomainError`
 /// becomes `code: message` on stderr and a non-zero exit.
-func withApplication<T>(migrate: Bool = true, backgroundWork: Bool = false,
+func withApplication<T>(migrate: Bool = true, backgroundWork: Bool = false, config given: KeelConfig? = nil,
                         _ body: (Application, KeelConfig) async throws -> T) async throws -> T {
     do {
-        let config = try KeelConfig.fromEnvironment()
+        let config = try given ?? KeelConfig.fromEnvironment()
         let app = try await Application.make(Environment(name: "production", arguments: ["keel"]))
         app.logger.logLevel = ProcessInfo.processInfo.environment["KEEL_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .notice
         do {

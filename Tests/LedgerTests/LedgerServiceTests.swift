@@ -7,17 +7,6 @@ import Platform
 import SQLKit
 import Testing
 
-func errorCode(_ work: () async throws -> Void) async -> String? {
-    do {
-        try await work()
-        return nil
-    } catch let error as DomainError {
-        return error.code
-    } catch {
-        return "unexpected: \(error)"
-    }
-}
-
 /// A company on EUR with the standard chart.
 func books(_ db: any Database, _ context: PlatformContext) async throws -> LedgerService {
     let ledger = LedgerService(db: db, context: context)
@@ -42,9 +31,9 @@ struct LedgerServiceTests {
             let accounts = try await ledger.accounts()
             #expect(accounts.count == StandardChart.rows.count)
             #expect(accounts.contains { $0.fullName == "Equity:Retained Earnings" && $0.subtype == .retainedEarnings })
-            #expect(await errorCode { _ = try await ledger.setUpCompany(name: "Again", currency: "EUR", by: .system) }
+            #expect(await domainErrorCode { _ = try await ledger.setUpCompany(name: "Again", currency: "EUR", by: .system) }
                     == "ledger.company.exists")
-            #expect(await errorCode {
+            #expect(await domainErrorCode {
                 _ = try await LedgerService(db: db, context: context).setUpCompany(name: "X", currency: "EURO", by: .system)
             } == "money.currency.unknown")
         }
@@ -98,7 +87,7 @@ struct LedgerServiceTests {
             let first = try await ledger.post(sale(500, key: "order-17"), by: .system)
             let again = try await ledger.post(sale(500, key: "order-17"), by: .system)
             #expect(again.id == first.id && again.replayed)
-            #expect(await errorCode { _ = try await ledger.post(sale(600, key: "order-17"), by: .system) }
+            #expect(await domainErrorCode { _ = try await ledger.post(sale(600, key: "order-17"), by: .system) }
                     == "ledger.entry.idempotency_conflict")
             #expect(try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31)).first?.balance == 500)
         }
@@ -113,11 +102,11 @@ struct LedgerServiceTests {
             let accountantID = try await UserService(db: db, context: context).find(username: "acc").id
             let accountant = try await UserService.principal(userID: UUID(uuidString: accountantID)!, on: db)!
             _ = try await ledger.closePeriod("2026-03", by: accountant)
-            #expect(await errorCode { _ = try await ledger.post(sale(100), by: accountant) } == "ledger.period.closed")
-            #expect(await errorCode { _ = try await ledger.post(sale(100), by: .system) } == "ledger.period.closed")
-            #expect(await errorCode { _ = try await ledger.reopenPeriod("2026-03", reason: "correction", by: accountant) }
+            #expect(await domainErrorCode { _ = try await ledger.post(sale(100), by: accountant) } == "ledger.period.closed")
+            #expect(await domainErrorCode { _ = try await ledger.post(sale(100), by: .system) } == "ledger.period.closed")
+            #expect(await domainErrorCode { _ = try await ledger.reopenPeriod("2026-03", reason: "correction", by: accountant) }
                     == "ledger.period.reopen_forbidden")
-            #expect(await errorCode { _ = try await ledger.reopenPeriod("2026-03", reason: "", by: .system) }
+            #expect(await domainErrorCode { _ = try await ledger.reopenPeriod("2026-03", reason: "", by: .system) }
                     == "ledger.period.reason_required")
             _ = try await ledger.reopenPeriod("2026-03", reason: "late supplier invoice", by: .system)
             _ = try await ledger.post(sale(100), by: accountant)
@@ -136,7 +125,7 @@ struct LedgerServiceTests {
             #expect(try await ledger.trialBalance(asOf: CivilDate(2026, 3, 31)).count == 2)
             #expect(try await ledger.entry(id: posted.id).reversedBy == reversal.id)
             #expect(try await ledger.entry(id: reversal.id).reversalOf == posted.id)
-            #expect(await errorCode { _ = try await ledger.reverse(entryID: posted.id, on: CivilDate(2026, 4, 2), by: .system) }
+            #expect(await domainErrorCode { _ = try await ledger.reverse(entryID: posted.id, on: CivilDate(2026, 4, 2), by: .system) }
                     == "ledger.entry.already_reversed")
         }
     }
@@ -175,15 +164,15 @@ struct LedgerServiceTests {
             let ledger = try await books(db, context)
             let marketing = try await ledger.createAccount(code: "6900", fullName: "Expenses:Marketing", by: .system)
             #expect(marketing.type == .expense && marketing.parentID != nil)
-            #expect(await errorCode { _ = try await ledger.createAccount(code: "6900", fullName: "Expenses:Ads", by: .system) }
+            #expect(await domainErrorCode { _ = try await ledger.createAccount(code: "6900", fullName: "Expenses:Ads", by: .system) }
                     == "ledger.account.exists")
-            #expect(await errorCode { _ = try await ledger.createAccount(code: "6901", fullName: "Expenses:Nope:Ads", by: .system) }
+            #expect(await domainErrorCode { _ = try await ledger.createAccount(code: "6901", fullName: "Expenses:Nope:Ads", by: .system) }
                     == "ledger.account.parent_missing")
             _ = try await ledger.archiveAccount(code: "6900", by: .system)
             let entry = ProposedEntry(date: CivilDate(2026, 3, 1), memo: "ads", lines: [
                 ProposedLine(account: "6900", debit: 100, currency: .eur), ProposedLine(account: "1010", credit: 100, currency: .eur),
             ])
-            #expect(await errorCode { _ = try await ledger.post(entry, by: .system) } == "ledger.account.archived")
+            #expect(await domainErrorCode { _ = try await ledger.post(entry, by: .system) } == "ledger.account.archived")
         }
     }
 

@@ -6,17 +6,6 @@ import Kernel
 import SQLKit
 import Testing
 
-func code(of work: () async throws -> Void) async -> String? {
-    do {
-        try await work()
-        return nil
-    } catch let error as DomainError {
-        return error.code
-    } catch {
-        return "unexpected: \(error)"
-    }
-}
-
 @Suite("Users")
 struct UserServiceTests {
     @Test("Creating a user audits it and publishes user.created; a generated password is returned once")
@@ -50,7 +39,7 @@ struct UserServiceTests {
                 (.init(username: "carol", email: "not-an-email", roles: ["employee"]), "user.email.invalid"),
             ]
             for (input, expected) in cases {
-                #expect(await code { _ = try await users.create(input, by: .system) } == expected)
+                #expect(await domainErrorCode { _ = try await users.create(input, by: .system) } == expected)
             }
             #expect(try await users.list().map(\.username) == ["bob"])
             #expect(try await AuditChain.list(on: db, filter: .init()).count == 1)
@@ -64,11 +53,11 @@ struct UserServiceTests {
             try await users.create(.init(username: "root", roles: ["admin"], password: "long enough pw"), by: .system)
             try await users.create(.init(username: "emma", roles: ["employee"], password: "long enough pw"), by: .system)
             let emma = try await UserService.principal(userID: UUID(uuidString: try await users.find(username: "emma").id)!, on: db)!
-            #expect(await code { _ = try await users.create(.init(username: "zed", roles: ["admin"]), by: emma) } == "auth.forbidden")
-            #expect(await code { _ = try await users.disable(username: "root", by: .system) } == "user.admin.last")
-            #expect(await code { _ = try await users.setRoles(username: "root", roles: ["employee"], by: .system) }
+            #expect(await domainErrorCode { _ = try await users.create(.init(username: "zed", roles: ["admin"]), by: emma) } == "auth.forbidden")
+            #expect(await domainErrorCode { _ = try await users.disable(username: "root", by: .system) } == "user.admin.last")
+            #expect(await domainErrorCode { _ = try await users.setRoles(username: "root", roles: ["employee"], by: .system) }
                     == "user.admin.last")
-            #expect(await code { _ = try await users.disable(username: "nobody", by: .system) } == "user.not_found")
+            #expect(await domainErrorCode { _ = try await users.disable(username: "nobody", by: .system) } == "user.not_found")
         }
     }
 
@@ -78,9 +67,9 @@ struct UserServiceTests {
             let users = UserService(db: db, context: context)
             try await users.create(.init(username: "dora", roles: ["employee"], password: "first password"), by: .system)
             let dora = try await UserService.principal(userID: UUID(uuidString: try await users.find(username: "dora").id)!, on: db)!
-            #expect(await code { try await users.changeOwnPassword(actor: dora, current: "wrong one!!", new: "second password") }
+            #expect(await domainErrorCode { try await users.changeOwnPassword(actor: dora, current: "wrong one!!", new: "second password") }
                     == "user.password.wrong")
-            #expect(await code { try await users.changeOwnPassword(actor: dora, current: "first password", new: "short") }
+            #expect(await domainErrorCode { try await users.changeOwnPassword(actor: dora, current: "first password", new: "short") }
                     == "user.password.too_short")
             try await users.changeOwnPassword(actor: dora, current: "first password", new: "second password")
             let auth = AuthService(db: db, context: context)
@@ -105,7 +94,7 @@ struct AuthServiceTests {
             _ = try await users.disable(username: "eve", by: .system)
             #expect(try await auth.session(token: cookie) == nil)
             #expect(try await auth.principal(bearer: token.secret) == nil)
-            #expect(await code { _ = try await auth.signIn(username: "eve", password: "long enough pw", remoteAddress: nil) }
+            #expect(await domainErrorCode { _ = try await auth.signIn(username: "eve", password: "long enough pw", remoteAddress: nil) }
                     == "auth.invalid_credentials")
         }
     }
@@ -118,11 +107,11 @@ struct AuthServiceTests {
             try await UserService(db: db, context: context)
                 .create(.init(username: "fay", roles: ["employee"], password: "long enough pw"), by: .system)
             for _ in 0..<context.config.loginFailuresMax {
-                #expect(await code { _ = try await auth.signIn(username: "fay", password: "nope nope nope", remoteAddress: "10.9.9.9") }
+                #expect(await domainErrorCode { _ = try await auth.signIn(username: "fay", password: "nope nope nope", remoteAddress: "10.9.9.9") }
                         == "auth.invalid_credentials")
             }
             // Even the right password waits now, from any address.
-            #expect(await code { _ = try await auth.signIn(username: "fay", password: "long enough pw", remoteAddress: "10.1.1.1") }
+            #expect(await domainErrorCode { _ = try await auth.signIn(username: "fay", password: "long enough pw", remoteAddress: "10.1.1.1") }
                     == "auth.throttled")
             clock.advance(by: 31)
             _ = try await auth.signIn(username: "fay", password: "long enough pw", remoteAddress: "10.1.1.1")
@@ -147,11 +136,11 @@ struct AuthServiceTests {
             let second = try await auth.createToken(username: "gus", name: "again", scopes: [], expiresInDays: nil, by: .system)
             _ = try await auth.revokeToken(id: second.token.id, by: .system)
             #expect(try await auth.principal(bearer: second.secret) == nil)
-            #expect(await code { _ = try await auth.createToken(username: "gus", name: "", scopes: [], expiresInDays: nil, by: .system) }
+            #expect(await domainErrorCode { _ = try await auth.createToken(username: "gus", name: "", scopes: [], expiresInDays: nil, by: .system) }
                     == "token.name.invalid")
-            #expect(await code { _ = try await auth.createToken(username: "gus", name: "x", scopes: ["root"], expiresInDays: nil, by: .system) }
+            #expect(await domainErrorCode { _ = try await auth.createToken(username: "gus", name: "x", scopes: ["root"], expiresInDays: nil, by: .system) }
                     == "token.scope.invalid")
-            #expect(await code { _ = try await auth.createToken(username: "gus", name: "x", scopes: [], expiresInDays: 0, by: .system) }
+            #expect(await domainErrorCode { _ = try await auth.createToken(username: "gus", name: "x", scopes: [], expiresInDays: 0, by: .system) }
                     == "token.expiry.invalid")
             #expect(try await auth.principal(bearer: "keel_forged") == nil)
         }

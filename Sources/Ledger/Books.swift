@@ -10,13 +10,7 @@ struct Books {
     let rules: EntryRules.Context
 
     static func load(on db: any Database, months: Set<String>) async throws -> Books {
-        guard let companyRow = try await CompanyModel.find(1, on: db),
-              let currency = Currency(code: companyRow.currency) else {
-            throw DomainError(.conflict, "ledger.company.missing",
-                              "Set the company up first (keel company init, or the setup page)")
-        }
-        let company = Company(name: companyRow.name, currency: currency, timeZone: companyRow.timeZone,
-                              fiscalYearStartMonth: companyRow.fiscalYearStartMonth)
+        let company = try await LedgerService.requireCompany(on: db)
         var accounts: [String: Account] = [:]
         for model in try await AccountModel.query(on: db).all() {
             let account = model.account
@@ -26,10 +20,9 @@ struct Books {
         let journals = Set(try await JournalModel.query(on: db).all().compactMap(\.id))
         let states = try await lockPeriods(months, on: db)
         let rates = try await RateTable.load(on: db)
-        let frozen = states
         let context = EntryRules.Context(
-            functionalCurrency: currency, accounts: accounts, journals: journals,
-            periodState: { frozen[String($0.description.prefix(7))] ?? .open },
+            functionalCurrency: company.currency, accounts: accounts, journals: journals,
+            periodState: { states[String($0.description.prefix(7))] ?? .open },
             rateOnFile: { rates.rate($0, on: $1) })
         return Books(company: company, rules: context)
     }

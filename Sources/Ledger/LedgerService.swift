@@ -17,7 +17,11 @@ public struct LedgerService: Sendable {
 
     // MARK: Company
 
-    public func company() async throws -> Company? {
+    public func company() async throws -> Company? { try await Self.company(on: db) }
+
+    public func requireCompany() async throws -> Company { try await Self.requireCompany(on: db) }
+
+    static func company(on db: any Database) async throws -> Company? {
         guard let row = try await CompanyModel.find(1, on: db), let currency = Currency(code: row.currency) else {
             return nil
         }
@@ -25,8 +29,9 @@ public struct LedgerService: Sendable {
                        fiscalYearStartMonth: row.fiscalYearStartMonth)
     }
 
-    public func requireCompany() async throws -> Company {
-        guard let company = try await company() else {
+    /// The company, or `ledger.company.missing` (409) before it is set up.
+    static func requireCompany(on db: any Database) async throws -> Company {
+        guard let company = try await company(on: db) else {
             throw DomainError(.conflict, "ledger.company.missing",
                               "Set the company up first (keel company init, or the setup page)")
         }

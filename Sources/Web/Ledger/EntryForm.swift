@@ -23,7 +23,7 @@ extension LedgerPages {
 
     @Sendable static func newEntry(_ request: Request) async throws -> Response {
         try require(try request.requirePrincipal(), Permission("ledger", .write))
-        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
         let blank = EntryForm(journal: "GEN", date: company.today(request.context.clock).description, memo: "", lines: [])
         return try await renderEntryForm(request, form: blank, company: company, errors: [])
     }
@@ -76,7 +76,7 @@ extension LedgerPages {
 
     @Sendable static func postEntry(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
-        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
         let form = try request.form(EntryForm.self)
         let filled = (form.lines ?? []).filter { line in
             [line.account, line.debit, line.credit, line.memo].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }

@@ -22,11 +22,6 @@ enum LedgerPages {
         ledger.get("trial-balance", use: trialBalance)
     }
 
-    /// The company, or a redirect to the setup page for people who may set it up.
-    static func companyOrSetup(_ request: Request) async throws -> Company? {
-        try await request.ledger.company()
-    }
-
     static func needsSetup(_ request: Request) -> Response {
         Layout.page("Set up the books first", request,
             .section(.class("card"),
@@ -92,7 +87,7 @@ enum LedgerPages {
 
     @Sendable static func accounts(_ request: Request) async throws -> Response {
         try require(try request.requirePrincipal(), Permission("ledger", .read))
-        guard try await companyOrSetup(request) != nil else { return needsSetup(request) }
+        guard try await request.ledger.company() != nil else { return needsSetup(request) }
         let accounts = try await request.ledger.accounts()
         return Layout.page("Chart of accounts", request,
             .div(.class("table-wrap"), .table(
@@ -115,7 +110,7 @@ enum LedgerPages {
     @Sendable static func entries(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
         try require(principal, Permission("ledger", .read))
-        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
         let page = max(0, (try? request.query.get(Int.self, at: "page")) ?? 0)
         let rows = try await request.ledger.entries(limit: 50, offset: page * 50)
         return Layout.page("Journal entries", request,
@@ -139,7 +134,7 @@ enum LedgerPages {
     @Sendable static func entry(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
         try require(principal, Permission("ledger", .read))
-        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
         return try await renderEntry(request, id: request.parameters.get("id") ?? "", company: company,
                                      principal: principal, notice: nil, error: nil)
     }
@@ -182,7 +177,7 @@ enum LedgerPages {
 
     @Sendable static func reverse(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
-        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
         let id = request.parameters.get("id") ?? ""
         let form = try request.form(ReverseForm.self)
         do {
@@ -200,7 +195,7 @@ enum LedgerPages {
 
     @Sendable static func trialBalance(_ request: Request) async throws -> Response {
         try require(try request.requirePrincipal(), Permission("ledger", .read))
-        guard let company = try await companyOrSetup(request) else { return needsSetup(request) }
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
         let text = (try? request.query.get(String.self, at: "asOf")) ?? ""
         var error: FormError?
         var asOf = company.today(request.context.clock)

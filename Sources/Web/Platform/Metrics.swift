@@ -26,10 +26,14 @@ enum MetricsEndpoint {
         let started = ContinuousClock.now
         let healthy = await DatabaseSetup.ping(request.db)
         let pingSeconds = (ContinuousClock.now - started).seconds
-        registry.makeGauge(name: "keel_db_up", labels: [("database", databaseLabel(request))]).set(healthy ? 1.0 : 0.0)
-        registry.makeGauge(name: "keel_db_ping_seconds", labels: [("database", databaseLabel(request))]).set(pingSeconds)
-        registry.makeGauge(name: "keel_db_pool_connections_max", labels: [("database", databaseLabel(request))])
-            .set(Double(poolSize(request)))
+        let labels = [("database", databaseLabel(request))]
+        func gauge(_ name: String, unit: String = "", _ help: String) -> Prometheus.Gauge {
+            registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "keel", metricName: name, unitName: unit,
+                                                                helpText: help), labels: labels)
+        }
+        gauge("db_up", "1 when the database answers").set(healthy ? 1.0 : 0.0)
+        gauge("db_ping", unit: "seconds", "How long a SELECT 1 took at scrape time").set(pingSeconds)
+        gauge("db_pool_connections_max", "Connections the pool may open").set(Double(poolSize(request)))
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         var headers = HTTPHeaders()
@@ -48,30 +52,4 @@ enum MetricsEndpoint {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
-
-/// Delivers outbox events inside `keel serve`: every second, or at once after a commit that wrote events.
-enum OutboxDispatcher {
-    static func start(_ app: Application) {
-        let context = app.keelContext
-        let logger = app.logger
-        let db = app.db
-        let task = Task.detached {
-            while !Task.isCancelled {
-                do {
-                    try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: logger)
-                } catch {
-                    logger.warning("outbox dispatch failed: \(error)")
-                }
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
-        app.lifecycle.use(CancelOnShutdown(task: task))
-    }
-
-    struct CancelOnShutdown: LifecycleHandler {
-        let task: Task<Void, Never>
-        func shutdown(_ application: Application) { task.cancel() }
-        func shutdownAsync(_ application: Application) async { task.cancel() }
-    }
 }

@@ -1,0 +1,28 @@
+import Platform
+import Vapor
+
+/// Delivers outbox events inside `keel serve`: every second, or at once after a commit that wrote events.
+enum OutboxDispatcher {
+    static func start(_ app: Application) {
+        let context = app.keelContext
+        let logger = app.logger
+        let db = app.db
+        let task = Task.detached {
+            while !Task.isCancelled {
+                do {
+                    try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: logger)
+                } catch {
+                    logger.warning("outbox dispatch failed: \(error)")
+                }
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        app.lifecycle.use(CancelOnShutdown(task: task))
+    }
+
+    struct CancelOnShutdown: LifecycleHandler {
+        let task: Task<Void, Never>
+        func shutdown(_ application: Application) { task.cancel() }
+        func shutdownAsync(_ application: Application) async { task.cancel() }
+    }
+}

@@ -123,9 +123,22 @@ extension LedgerService {
     /// Every postable account's balance per currency as of the end of `asOf`, debit positive, zero rows left out.
     /// Whole months come from the materialised balances; the last, partial month from its lines.
     public func trialBalance(asOf: CivilDate) async throws -> [TrialBalanceRow] {
+        let sums = try await balanceSums(asOf: asOf)
+        let accounts = Dictionary(uniqueKeysWithValues: try await accounts().map { (UUID(uuidString: $0.id)!, $0) })
+        return sums.compactMap { key, value -> TrialBalanceRow? in
+            guard value.0 != 0 || value.1 != 0, let account = accounts[key.account],
+                  let currency = Currency(code: key.currency) else { return nil }
+            return TrialBalanceRow(account: account, currency: currency, balance: value.0, functionalBalance: value.1)
+        }.sorted { ($0.account.fullName, $0.currency.code) < ($1.account.fullName, $1.currency.code) }
+    }
+
+    struct BalanceKey: Hashable { let account: UUID, currency: String }
+
+    /// Balances per account and currency as of the end of `asOf` (transaction currency, functional), debit positive.
+    /// Whole months come from the materialised balances; the last, partial month from its lines.
+    func balanceSums(asOf: CivilDate) async throws -> [BalanceKey: (Int64, Int64)] {
         let month = String(asOf.description.prefix(7))
-        struct Key: Hashable { let account: UUID, currency: String }
-        var sums: [Key: (Int64, Int64)] = [:]
+        var sums: [BalanceKey: (Int64, Int64)] = [:]
         let whole = try await db.sql.raw("""
             SELECT account_id, currency, CAST(SUM(debit - credit) AS BIGINT) AS balance, CAST(SUM(func_debit - func_credit) AS BIGINT) AS func
             FROM ledger_balances WHERE month < \(bind: month) GROUP BY account_id, currency
@@ -136,18 +149,13 @@ extension LedgerService {
             GROUP BY account_id, currency
             """).all()
         for row in whole + partial {
-            let key = Key(account: try row.decode(column: "account_id", as: UUID.self),
-                          currency: try row.decode(column: "currency", as: String.self))
+            let key = BalanceKey(account: try row.decode(column: "account_id", as: UUID.self),
+                                 currency: try row.decode(column: "currency", as: String.self))
             let old = sums[key] ?? (0, 0)
             sums[key] = (old.0 + (try row.decode(column: "balance", as: Int64.self)),
                          old.1 + (try row.decode(column: "func", as: Int64.self)))
         }
-        let accounts = Dictionary(uniqueKeysWithValues: try await accounts().map { (UUID(uuidString: $0.id)!, $0) })
-        return sums.compactMap { key, value -> TrialBalanceRow? in
-            guard value.0 != 0 || value.1 != 0, let account = accounts[key.account],
-                  let currency = Currency(code: key.currency) else { return nil }
-            return TrialBalanceRow(account: account, currency: currency, balance: value.0, functionalBalance: value.1)
-        }.sorted { ($0.account.fullName, $0.currency.code) < ($1.account.fullName, $1.currency.code) }
+        return sums
     }
 
     // MARK: Verification

@@ -36,6 +36,8 @@ public enum AccountSubtype: String, Sendable, Codable, CaseIterable {
     case none, cash, bank, receivable, payable, tax, inventory, fixedAsset = "fixed_asset"
     case accumulatedDepreciation = "accumulated_depreciation", retainedEarnings = "retained_earnings"
     case openingBalances = "opening_balances", exchangeDifferences = "exchange_differences"
+    /// Borrowing: the cash-flow statement shows its changes under financing, not operating.
+    case loan
 }
 
 /// An account of the chart, as other areas and the pages see it.

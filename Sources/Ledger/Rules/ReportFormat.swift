@@ -45,3 +45,86 @@ public enum TrialBalanceFormat {
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
+
+/// Statements as text: CSV (a row per statement row, amounts as plain decimals) and an aligned table.
+public enum StatementFormat {
+    /// Header `kind,level,code,account,label,` then one column per statement column.
+    public static func csv(_ statement: Statement) -> String {
+        var text = (["kind", "level", "code", "account", "label"] + statement.columns)
+            .map(TrialBalanceFormat.csvField).joined(separator: ",") + "\n"
+        for row in statement.rows {
+            let amounts = row.amounts.map { Money(minorUnits: $0, currency: statement.currency).decimalString }
+            text += ([row.kind.rawValue, "\(row.level)", row.code ?? "", row.account ?? "", row.label] + amounts)
+                .map(TrialBalanceFormat.csvField).joined(separator: ",") + "\n"
+        }
+        return text
+    }
+
+    public static func table(_ statement: Statement) -> String {
+        let labels = statement.rows.map { String(repeating: "  ", count: $0.level) + $0.label }
+        let width = max(36, labels.map(\.count).max() ?? 0)
+        let columnWidth = max(16, statement.columns.map(\.count).max() ?? 0)
+        var text = "\(statement.title) (\(statement.currency.code))\n"
+        text += String(repeating: " ", count: width)
+            + statement.columns.map { "  " + TrialBalanceFormat.leftPad($0, columnWidth) }.joined() + "\n"
+        for (row, label) in zip(statement.rows, labels) {
+            if row.kind == .total { text += String(repeating: " ", count: width) + statement.columns.map { _ in
+                "  " + String(repeating: "-", count: columnWidth) }.joined() + "\n" }
+            text += label.padding(toLength: width, withPad: " ", startingAt: 0)
+                + row.amounts.map { "  " + TrialBalanceFormat.leftPad(
+                    Money(minorUnits: $0, currency: statement.currency).grouped, columnWidth) }.joined() + "\n"
+        }
+        return text
+    }
+}
+
+/// General-ledger detail as text.
+public enum GeneralLedgerFormat {
+    /// Header `date,number,journal,account,memo,partner,currency,amount,debit,credit,balance`; the opening balance
+    /// is the first row and the closing balance the last when the page holds the whole period.
+    public static func csv(_ ledger: GeneralLedger) -> String {
+        let functional = ledger.currency
+        func money(_ amount: Int64, _ currency: Currency) -> String {
+            Money(minorUnits: amount, currency: currency).decimalString
+        }
+        var text = "date,number,journal,account,memo,partner,currency,amount,debit,credit,balance\n"
+        if ledger.offset == 0 {
+            text += "\(ledger.range.from),,,\(TrialBalanceFormat.csvField(ledger.account.fullName)),Opening balance,,"
+                + "\(functional.code),,,,\(money(ledger.opening, functional))\n"
+        }
+        for line in ledger.lines {
+            text += [line.date.description, line.number, line.journal, line.account, line.memo, line.partner ?? "",
+                     line.currency.code, money(line.amount, line.currency), money(line.debit, functional),
+                     money(line.credit, functional), money(line.balance, functional)]
+                .map(TrialBalanceFormat.csvField).joined(separator: ",") + "\n"
+        }
+        if ledger.offset + ledger.lines.count >= ledger.count {
+            text += "\(ledger.range.to),,,\(TrialBalanceFormat.csvField(ledger.account.fullName)),Closing balance,,"
+                + "\(functional.code),,,,\(money(ledger.closing, functional))\n"
+        }
+        return text
+    }
+
+    public static func table(_ ledger: GeneralLedger) -> String {
+        let functional = ledger.currency
+        func money(_ amount: Int64) -> String { Money(minorUnits: amount, currency: functional).grouped }
+        var text = "General ledger: \(ledger.account.code) \(ledger.account.fullName), \(ledger.range) "
+            + "(\(functional.code))\n"
+        text += "Opening balance".padding(toLength: 70, withPad: " ", startingAt: 0)
+            + String(repeating: " ", count: 34) + TrialBalanceFormat.leftPad(money(ledger.opening), 16) + "\n"
+        for line in ledger.lines {
+            let memo = String(line.memo.prefix(34)).padding(toLength: 34, withPad: " ", startingAt: 0)
+            text += "\(line.date)  " + line.number.padding(toLength: 22, withPad: " ", startingAt: 0) + " " + memo
+                + TrialBalanceFormat.leftPad(line.debit == 0 ? "" : money(line.debit), 16) + " "
+                + TrialBalanceFormat.leftPad(line.credit == 0 ? "" : money(line.credit), 16) + " "
+                + TrialBalanceFormat.leftPad(money(line.balance), 16) + "\n"
+        }
+        if ledger.offset + ledger.lines.count < ledger.count {
+            text += "... lines \(ledger.offset + 1)-\(ledger.offset + ledger.lines.count) of \(ledger.count); "
+                + "use --offset for more\n"
+        }
+        text += "Closing balance".padding(toLength: 70, withPad: " ", startingAt: 0)
+            + String(repeating: " ", count: 34) + TrialBalanceFormat.leftPad(money(ledger.closing), 16) + "\n"
+        return text
+    }
+}

@@ -36,7 +36,7 @@ public enum StandardChart {
         account("2100", "Liabilities:VAT Payable", .liability, .tax),
         account("2200", "Liabilities:Payroll Liabilities", .liability),
         account("2300", "Liabilities:Accrued Liabilities", .liability),
-        account("2500", "Liabilities:Loans", .liability),
+        account("2500", "Liabilities:Loans", .liability, .loan),
         header("3", "Equity", .equity),
         account("3000", "Equity:Owner's Capital", .equity),
         account("3100", "Equity:Retained Earnings", .equity, .retainedEarnings),

@@ -1,0 +1,124 @@
+import Fluent
+import Foundation
+import Kernel
+import Platform
+import SQLKit
+
+/// The general-ledger detail of one account (a header takes in every account under it) over a period: the opening
+/// balance, one page of lines in date order with the running balance after each, and the closing balance.
+/// Amounts are functional, debit positive.
+public struct GeneralLedger: Sendable, Codable, Equatable {
+    public struct Line: Sendable, Codable, Equatable {
+        public let entryID: String
+        public let number: String
+        public let journal: String
+        public let date: CivilDate
+        /// The line's memo, or the entry's when the line has none.
+        public let memo: String
+        public let account: String
+        /// The amount in the line's own currency, debit positive.
+        public let currency: Currency
+        public let amount: Int64
+        public let debit: Int64
+        public let credit: Int64
+        /// The running balance after this line.
+        public let balance: Int64
+        public let partner: String?
+    }
+
+    public let account: Account
+    public let currency: Currency
+    public let range: DateRange
+    public let opening: Int64
+    public let closing: Int64
+    /// Lines in the period, of which `lines` are those from `offset`.
+    public let count: Int
+    public let offset: Int
+    public let limit: Int
+    public let lines: [Line]
+}
+
+extension LedgerService {
+    public static let generalLedgerPageLimit = 1000
+
+    /// `account` is a code or a full name. Pages hold `limit` lines (1 to 1,000) starting at `offset`.
+    public func generalLedger(account name: String, range: DateRange, limit: Int = 100,
+                              offset: Int = 0) async throws -> GeneralLedger {
+        let company = try await requireCompany()
+        guard (1...Self.generalLedgerPageLimit).contains(limit) else {
+            throw DomainError.invalid("ledger.report.limit_invalid",
+                                      "A page holds 1 to \(Self.generalLedgerPageLimit) lines", field: "limit")
+        }
+        guard offset >= 0 else {
+            throw DomainError.invalid("ledger.report.offset_invalid", "The offset is 0 or more", field: "offset")
+        }
+        let all = try await accounts()
+        guard let account = all.first(where: { $0.code == name || $0.fullName == name }) else {
+            throw DomainError.notFound("ledger.account.unknown", "There is no account '\(name)'")
+        }
+        let members = all.filter { $0.fullName == account.fullName || $0.fullName.hasPrefix(account.fullName + ":") }
+        let ids = members.map { UUID(uuidString: $0.id)! }
+        let names = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.fullName) })
+        let balancesBefore = try await functionalBalances(asOf: range.from.addingDays(-1))
+        let opening = members.reduce(0) { $0 + (balancesBefore[$1.id] ?? 0) }
+
+        func inRange(_ query: SQLSelectBuilder, table: String) -> SQLSelectBuilder {
+            query.where(SQLColumn("account_id", table: table), .in, SQLBind.group(ids))
+                .where(SQLColumn("date", table: table), .greaterThanOrEqual, SQLBind(range.from.description))
+                .where(SQLColumn("date", table: table), .lessThanOrEqual, SQLBind(range.to.description))
+        }
+        let totals = try await inRange(db.sql.select()
+            .column(SQLRaw("COUNT(*)"), as: "n")
+            .column(SQLRaw("CAST(COALESCE(SUM(func_debit - func_credit), 0) AS BIGINT)"), as: "movement")
+            .from(SQLAlias(SQLIdentifier("ledger_lines"), as: SQLIdentifier("l"))), table: "l").first()
+        let count = try totals?.decode(column: "n", as: Int.self) ?? 0
+        let movement = try totals?.decode(column: "movement", as: Int64.self) ?? 0
+
+        // The running balance of a page starts from everything before it in the period.
+        var running = opening
+        if offset > 0 {
+            let earlier = inRange(db.sql.select()
+                .column(SQLColumn("func_debit", table: "l"), as: "fd").column(SQLColumn("func_credit", table: "l"), as: "fc")
+                .from(SQLAlias(SQLIdentifier("ledger_lines"), as: SQLIdentifier("l"))), table: "l")
+                .orderBy(SQLColumn("date", table: "l")).orderBy(SQLColumn("entry_id", table: "l"))
+                .orderBy(SQLColumn("line_no", table: "l")).limit(offset)
+            let row = try await db.sql.select()
+                .column(SQLRaw("CAST(COALESCE(SUM(fd - fc), 0) AS BIGINT)"), as: "before")
+                .from(SQLAlias(SQLGroupExpression(earlier.select), as: SQLIdentifier("earlier"))).first()
+            running += try row?.decode(column: "before", as: Int64.self) ?? 0
+        }
+        let page = try await inRange(db.sql.select()
+            .column(SQLColumn("entry_id", table: "l")).column(SQLColumn("account_id", table: "l"))
+            .column(SQLColumn("date", table: "l")).column(SQLColumn("debit", table: "l"))
+            .column(SQLColumn("credit", table: "l")).column(SQLColumn("currency", table: "l"))
+            .column(SQLColumn("func_debit", table: "l")).column(SQLColumn("func_credit", table: "l"))
+            .column(SQLColumn("memo", table: "l")).column(SQLColumn("partner", table: "l"))
+            .column(SQLColumn("number", table: "e")).column(SQLColumn("journal", table: "e"))
+            .column(SQLColumn("memo", table: "e"), as: "entry_memo")
+            .from(SQLAlias(SQLIdentifier("ledger_lines"), as: SQLIdentifier("l")))
+            .join(SQLAlias(SQLIdentifier("ledger_entries"), as: SQLIdentifier("e")),
+                  on: SQLColumn("id", table: "e"), .equal, SQLColumn("entry_id", table: "l")), table: "l")
+            .orderBy(SQLColumn("date", table: "l")).orderBy(SQLColumn("entry_id", table: "l"))
+            .orderBy(SQLColumn("line_no", table: "l")).limit(limit).offset(offset).all()
+        var lines: [GeneralLedger.Line] = []
+        for row in page {
+            let debit = try row.decode(column: "func_debit", as: Int64.self)
+            let credit = try row.decode(column: "func_credit", as: Int64.self)
+            running += debit - credit
+            let accountID = try row.decode(column: "account_id", as: UUID.self).uuidString.lowercased()
+            lines.append(GeneralLedger.Line(
+                entryID: try row.decode(column: "entry_id", as: UUID.self).uuidString.lowercased(),
+                number: try row.decode(column: "number", as: String.self),
+                journal: try row.decode(column: "journal", as: String.self),
+                date: try CivilDate.parse(try row.decode(column: "date", as: String.self)),
+                memo: try row.decode(column: "memo", as: String?.self) ?? row.decode(column: "entry_memo", as: String.self),
+                account: names[accountID] ?? accountID,
+                currency: Currency(code: try row.decode(column: "currency", as: String.self)) ?? company.currency,
+                amount: try row.decode(column: "debit", as: Int64.self) - row.decode(column: "credit", as: Int64.self),
+                debit: debit, credit: credit, balance: running,
+                partner: try row.decode(column: "partner", as: String?.self)))
+        }
+        return GeneralLedger(account: account, currency: company.currency, range: range, opening: opening,
+                             closing: opening + movement, count: count, offset: offset, limit: limit, lines: lines)
+    }
+}

@@ -146,14 +146,14 @@ extension LedgerService {
         var rows: [Statement.Row] = [.init(kind: .section, level: 0, label: "Operating activities", amounts: [])]
         rows.append(.init(kind: .line, level: 1, label: "Net income", amounts: netIncome))
         // A decrease of a non-cash asset or an increase of a liability is cash in: the sign is minus the debit.
-        let adjustments = StatementTree.rows(accounts: operating, columns: columns, sign: -1, level: 1)
+        let adjustments = StatementTree.rows(accounts: operating, columns: columns, sign: -1, level: 1, flat: true)
         rows += adjustments.rows
         let fromOperations = zip(netIncome, adjustments.totals).map(+)
         rows.append(.init(kind: .total, level: 0, label: "Net cash from operating activities", amounts: fromOperations))
         var sections = [fromOperations]
         for (title, group) in [("Investing activities", investing), ("Financing activities", financing)] {
             rows.append(.init(kind: .section, level: 0, label: title, amounts: []))
-            let tree = StatementTree.rows(accounts: group, columns: columns, sign: -1, level: 1)
+            let tree = StatementTree.rows(accounts: group, columns: columns, sign: -1, level: 1, flat: true)
             rows += tree.rows
             rows.append(.init(kind: .total, level: 0, label: "Net cash from \(title.lowercased())", amounts: tree.totals))
             sections.append(tree.totals)
@@ -175,5 +175,24 @@ extension LedgerService {
                                       level: 1)
         rows += tree.rows
         return tree.totals
+    }
+}
+
+/// The dates a statement covers when a person or a program leaves them out, the same for the page, API and CLI:
+/// a balance sheet is as of today; a period runs from the start of the fiscal year to today. `compare` adds the same
+/// dates a year earlier.
+public enum ReportDates {
+    public static func balanceSheet(asOf: String?, compare: Bool, today: CivilDate) throws(DomainError) -> [CivilDate] {
+        let date = try asOf.map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") } ?? today
+        return compare ? [date, date.isMonthEnd ? date.addingYears(-1).monthEnd : date.addingYears(-1)] : [date]
+    }
+
+    public static func periods(from: String?, to: String?, compare: Bool, company: Company,
+                               today: CivilDate) throws(DomainError) -> [DateRange] {
+        let end = try to.map { text throws(DomainError) in try CivilDate.parse(text, field: "to") } ?? today
+        let start = try from.map { text throws(DomainError) in try CivilDate.parse(text, field: "from") }
+            ?? company.fiscalYear(containing: end).start
+        let range = try DateRange(from: start, to: end)
+        return compare ? [range, range.yearEarlier] : [range]
     }
 }

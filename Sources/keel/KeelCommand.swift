@@ -14,7 +14,7 @@ struct KeelCommand: AsyncParsableCommand {
         abstract: "Keel, the open-source back office.",
         discussion: "Configuration comes from KEEL_* environment variables; see the README.",
         subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, Verify.self, Backup.self,
-                      CompanyCommand.self, ReportCommand.self, ImportCommand.self, ExportCommand.self,
+                      CompanyCommand.self, PeriodCommand.self, ReportCommand.self, ImportCommand.self, ExportCommand.self,
                       BenchCommand.self]
     )
 }

@@ -33,7 +33,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv
 
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Print reports.",
-                                                    subcommands: [TrialBalance.self])
+                                                    subcommands: [TrialBalance.self, BalanceSheet.self, IncomeStatement.self,
+                                                                  CashFlow.self, GeneralLedgerDetail.self])
 
     struct TrialBalance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -138,4 +138,112 @@ struct LedgerAPITests {
             }
         }
     }
+
+    @Test("Statements, ledger detail, entries, periods and the year-end close over HTTP")
+    func reportsAndPeriods() async throws {
+        try await withBooks { app, token in
+            try await Fixtures.user("ada", roles: ["admin"], on: app)
+            let admin = try await Fixtures.token(for: "ada", on: app)
+            var entryID = ""
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: Self.entryJSON("500.00", date: "2025-03-10"))) { response in
+                entryID = json(response)["id"] as? String ?? ""
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/reports/balance-sheet?asOf=2025-12-31&compare=true",
+                                         headers: bearer(token)) { response in
+                #expect(response.status == .ok, "\(response.body.string)")
+                #expect(json(response)["columns"] as? [String] == ["2025-12-31", "2024-12-31"])
+                let rows = json(response)["rows"] as? [[String: Any]] ?? []
+                #expect(rows.first { $0["label"] as? String == "Total assets" }?["amounts"] as? [String] == ["500.00", "0.00"])
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/reports/income-statement?from=2025-01-01&to=2025-12-31",
+                                         headers: bearer(token)) { response in
+                let rows = json(response)["rows"] as? [[String: Any]] ?? []
+                #expect(rows.first { $0["label"] as? String == "Net income" }?["amounts"] as? [String] == ["500.00"])
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/reports/cash-flow?from=2025-12-31&to=2025-01-01",
+                                         headers: bearer(token)) { response in
+                #expect(response.status == .unprocessableEntity && problemCode(response) == "ledger.report.range_invalid")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/reports/profit?from=2025-01-01", headers: bearer(token)) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/general-ledger?account=1010&from=2025-01-01&to=2025-12-31",
+                                         headers: bearer(token)) { response in
+                #expect(json(response)["closing"] as? String == "500.00" && json(response)["count"] as? Int == 1)
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/entries?journal=SAL", headers: bearer(token)) { response in
+                #expect((json(response)["items"] as? [[String: Any]])?.first?["amount"] as? String == "500.00")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/entries/\(entryID)", headers: bearer(token)) { response in
+                let lines = json(response)["lines"] as? [[String: Any]] ?? []
+                #expect(lines.first?["code"] as? String == "1010" && lines.first?["debit"] as? String == "500.00")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/entries/nope", headers: bearer(token)) { response in
+                #expect(response.status == .notFound && problemCode(response) == "ledger.entry.not_found")
+            }
+            // Only an admin reopens or locks; the accountant closes and closes the year.
+            try await app.testing().test(.POST, "/api/v1/ledger/year-end-close", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"date": "2025-12-31"}"#)) { response in
+                #expect(response.status == .created, "\(response.body.string)")
+                #expect(json(response)["earnings"] as? String == "500.00")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: Self.entryJSON(date: "2025-06-01"))) { response in
+                #expect(response.status == .unprocessableEntity && problemCode(response) == "ledger.period.closed")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/periods/2025-06/reopen", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"reason": "Late invoice"}"#)) { response in
+                #expect(response.status == .forbidden && problemCode(response) == "ledger.period.reopen_forbidden")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/periods/2025-06/reopen", headers: jsonHeaders(admin),
+                                         body: ByteBuffer(string: "{}")) { response in
+                #expect(problemCode(response) == "ledger.period.reason_required")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/periods/2025-06/lock", headers: jsonHeaders(admin),
+                                         body: ByteBuffer(string: "{}")) { response in
+                #expect(response.status == .ok && json(response)["state"] as? String == "locked")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/periods/2025-06/reopen", headers: jsonHeaders(admin),
+                                         body: ByteBuffer(string: #"{"reason": "Late invoice"}"#)) { response in
+                #expect(response.status == .conflict && problemCode(response) == "ledger.period.locked")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/periods", headers: bearer(token)) { response in
+                let items = json(response)["items"] as? [[String: Any]] ?? []
+                #expect(items.count == 12 && items.filter { $0["state"] as? String == "locked" }.count == 1)
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/entries/\(entryID)/reverse", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"date": "2026-01-05"}"#)) { response in
+                #expect(response.status == .created && json(response)["number"] as? String == "SAL-2026-000001")
+            }
+        }
+    }
+
+    @Test("Accounts are added and archived over HTTP by a ledger admin; an archived account takes no postings")
+    func accounts() async throws {
+        try await withBooks { app, token in
+            try await Fixtures.user("ada", roles: ["admin"], on: app)
+            let admin = try await Fixtures.token(for: "ada", on: app)
+            let body = #"{"code": "6150", "fullName": "Expenses:Marketing", "subtype": "none"}"#
+            try await app.testing().test(.POST, "/api/v1/ledger/accounts", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/accounts", headers: jsonHeaders(admin),
+                                         body: ByteBuffer(string: #"{"code": "6150", "fullName": "Expenses:Marketing", "subtype": "shiny"}"#)) { response in
+                #expect(problemCode(response) == "ledger.account.subtype_unknown")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/accounts", headers: jsonHeaders(admin),
+                                         body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .created && json(response)["fullName"] as? String == "Expenses:Marketing")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/accounts/6150/archive", headers: bearer(admin)) { response in
+                #expect(json(response)["archived"] as? Bool == true)
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: Self.entryJSON(account: "6150"))) { response in
+                #expect(response.status == .unprocessableEntity && problemCode(response) == "ledger.account.archived")
+            }
+        }
+    }
 }

@@ -57,3 +57,16 @@ public struct Account: Sendable, Codable, Equatable, Hashable {
     /// When set, postings to this account must be in this currency.
     public let currency: Currency?
 }
+
+extension AccountSubtype {
+    /// Reads a subtype name; nothing or "" is `.none`.
+    public static func parse(_ text: String?, field: String = "subtype") throws(DomainError) -> AccountSubtype {
+        guard let text, !text.isEmpty else { return .none }
+        guard let subtype = AccountSubtype(rawValue: text) else {
+            throw .invalid("ledger.account.subtype_unknown",
+                           "'\(text)' is not a subtype; use one of \(allCases.map(\.rawValue).joined(separator: ", "))",
+                           field: field)
+        }
+        return subtype
+    }
+}

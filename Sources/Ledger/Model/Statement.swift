@@ -66,8 +66,9 @@ public struct Statement: Sendable, Codable, Equatable {
 public enum StatementTree {
     /// Rows for the postable accounts in `accounts` with a non-zero amount in some column, and the section's totals.
     /// `columns[i][accountID]` is the debit-positive amount; `sign` is 1 for debit-normal sections, -1 otherwise.
-    public static func rows(accounts: [Account], columns: [[String: Int64]], sign: Int64,
-                            level: Int) -> (rows: [Statement.Row], totals: [Int64]) {
+    /// `flat` lists the accounts alone, without their headers (the cash-flow statement's adjustments).
+    public static func rows(accounts: [Account], columns: [[String: Int64]], sign: Int64, level: Int,
+                            flat: Bool = false) -> (rows: [Statement.Row], totals: [Int64]) {
         final class Node {
             let path: String
             var account: Account?
@@ -101,6 +102,17 @@ public enum StatementTree {
             for index in 0..<width { node.own[index] += amounts[index] }
         }
         var rows: [Statement.Row] = []
+        if flat {
+            var totals = Array(repeating: Int64(0), count: width)
+            for account in accounts.sorted(by: { $0.code < $1.code }) where !account.isHeader {
+                let amounts = columns.map { sign * ($0[account.id] ?? 0) }
+                guard amounts.contains(where: { $0 != 0 }) else { continue }
+                rows.append(.init(kind: .account, level: level, label: account.name, account: account.fullName,
+                                  code: account.code, amounts: amounts))
+                for index in 0..<width { totals[index] += amounts[index] }
+            }
+            return (rows, totals)
+        }
         func emit(_ node: Node, level: Int) {
             let label = String(node.path.split(separator: ":").last ?? "")
             if node.children.isEmpty {

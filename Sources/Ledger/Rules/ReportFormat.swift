@@ -128,3 +128,83 @@ public enum GeneralLedgerFormat {
         return text
     }
 }
+
+/// Statements and ledger detail as JSON documents: amounts as plain decimal strings, exact to the cent.
+public struct StatementDocument: Sendable, Codable, Equatable {
+    public struct Row: Sendable, Codable, Equatable {
+        public let kind: String
+        public let level: Int
+        public let label: String
+        public let account: String?
+        public let code: String?
+        public let amounts: [String]
+    }
+
+    public let report: String
+    public let title: String
+    public let currency: String
+    public let columns: [String]
+    public let rows: [Row]
+
+    public init(_ statement: Statement) {
+        report = statement.report
+        title = statement.title
+        currency = statement.currency.code
+        columns = statement.columns
+        rows = statement.rows.map { row in
+            Row(kind: row.kind.rawValue, level: row.level, label: row.label, account: row.account, code: row.code,
+                amounts: row.amounts.map { Money(minorUnits: $0, currency: statement.currency).decimalString })
+        }
+    }
+}
+
+public struct GeneralLedgerDocument: Sendable, Codable, Equatable {
+    public struct Line: Sendable, Codable, Equatable {
+        public let entryId: String
+        public let number: String
+        public let journal: String
+        public let date: String
+        public let memo: String
+        public let account: String
+        public let partner: String?
+        public let currency: String
+        public let amount: String
+        public let debit: String
+        public let credit: String
+        public let balance: String
+    }
+
+    public let account: String
+    public let code: String
+    public let currency: String
+    public let from: String
+    public let to: String
+    public let opening: String
+    public let closing: String
+    public let count: Int
+    public let offset: Int
+    public let limit: Int
+    public let lines: [Line]
+
+    public init(_ ledger: GeneralLedger) {
+        func money(_ amount: Int64, _ currency: Currency = ledger.currency) -> String {
+            Money(minorUnits: amount, currency: currency).decimalString
+        }
+        account = ledger.account.fullName
+        code = ledger.account.code
+        currency = ledger.currency.code
+        from = ledger.range.from.description
+        to = ledger.range.to.description
+        opening = money(ledger.opening)
+        closing = money(ledger.closing)
+        count = ledger.count
+        offset = ledger.offset
+        limit = ledger.limit
+        lines = ledger.lines.map {
+            Line(entryId: $0.entryID, number: $0.number, journal: $0.journal, date: $0.date.description, memo: $0.memo,
+                 account: $0.account, partner: $0.partner, currency: $0.currency.code,
+                 amount: money($0.amount, $0.currency), debit: money($0.debit), credit: money($0.credit),
+                 balance: money($0.balance))
+        }
+    }
+}

@@ -63,6 +63,146 @@ extension APIHandler {
     }
 }
 
+extension APIHandler {
+    func createAccount(_ input: Operations.CreateAccount.Input) async throws -> Operations.CreateAccount.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let subtype = try AccountSubtype.parse(body.subtype)
+        let account = try await request.ledger.createAccount(code: body.code, fullName: body.fullName, subtype: subtype,
+                                                             isHeader: body.header ?? false, currency: body.currency,
+                                                             by: principal)
+        return .created(.init(body: .json(account.api)))
+    }
+
+    func archiveAccount(_ input: Operations.ArchiveAccount.Input) async throws -> Operations.ArchiveAccount.Output {
+        let account = try await request.ledger.archiveAccount(code: input.path.code, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(account.api)))
+    }
+
+    func listEntries(_ input: Operations.ListEntries.Input) async throws -> Operations.ListEntries.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let company = try await request.ledger.requireCompany()
+        let from = try input.query.from.map { text throws(DomainError) in try CivilDate.parse(text, field: "from") }
+        let to = try input.query.to.map { text throws(DomainError) in try CivilDate.parse(text, field: "to") }
+        let items = try await request.ledger.entries(journal: input.query.journal, from: from, to: to,
+                                                     limit: input.query.limit ?? 50, offset: input.query.offset ?? 0)
+        return .ok(.init(body: .json(.init(items: items.map {
+            .init(id: $0.id, number: $0.number, journal: $0.journal, date: $0.date.description, memo: $0.memo,
+                  amount: Money(minorUnits: $0.amount, currency: company.currency).decimalString, reversed: $0.reversed)
+        }))))
+    }
+
+    func getEntry(_ input: Operations.GetEntry.Input) async throws -> Operations.GetEntry.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let company = try await request.ledger.requireCompany()
+        let entry = try await request.ledger.entry(id: input.path.id)
+        return .ok(.init(body: .json(.init(
+            id: entry.id, number: entry.number, journal: entry.journal, date: entry.date.description, memo: entry.memo,
+            reversalOf: entry.reversalOf, reversedBy: entry.reversedBy, createdBy: entry.createdBy,
+            lines: entry.lines.map { line in
+                .init(account: line.account.fullName, code: line.account.code, currency: line.currency.code,
+                      debit: Money(minorUnits: line.debit, currency: line.currency).decimalString,
+                      credit: Money(minorUnits: line.credit, currency: line.currency).decimalString,
+                      functionalDebit: Money(minorUnits: line.functionalDebit, currency: company.currency).decimalString,
+                      functionalCredit: Money(minorUnits: line.functionalCredit, currency: company.currency).decimalString,
+                      rate: line.rate, memo: line.memo, partner: line.partner, dueDate: line.dueDate?.description,
+                      dimensions: line.dimensions.isEmpty ? nil : .init(additionalProperties: line.dimensions))
+            }))))
+    }
+
+    func reverseEntry(_ input: Operations.ReverseEntry.Input) async throws -> Operations.ReverseEntry.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let date = try CivilDate.parse(body.date, field: "date")
+        let result = try await request.ledger.reverse(entryID: input.path.id, on: date, by: principal)
+        return .created(.init(body: .json(.init(id: result.id, number: result.number, replayed: result.replayed))))
+    }
+
+    func getStatement(_ input: Operations.GetStatement.Input) async throws -> Operations.GetStatement.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let ledger = request.ledger
+        let company = try await ledger.requireCompany()
+        let today = company.today(request.context.clock)
+        let query = input.query
+        let statement: Statement
+        switch input.path.report {
+        case .balanceSheet:
+            statement = try await ledger.balanceSheet(asOf: try ReportDates.balanceSheet(
+                asOf: query.asOf ?? query.to, compare: query.compare ?? false, today: today))
+        case .incomeStatement:
+            statement = try await ledger.incomeStatement(try ReportDates.periods(
+                from: query.from, to: query.to, compare: query.compare ?? false, company: company, today: today))
+        case .cashFlow:
+            statement = try await ledger.cashFlow(try ReportDates.periods(
+                from: query.from, to: query.to, compare: query.compare ?? false, company: company, today: today))
+        }
+        let document = StatementDocument(statement)
+        return .ok(.init(body: .json(.init(
+            report: document.report, title: document.title, currency: document.currency, columns: document.columns,
+            rows: document.rows.map {
+                .init(kind: .init(rawValue: $0.kind)!, level: $0.level, label: $0.label, account: $0.account,
+                      code: $0.code, amounts: $0.amounts)
+            }))))
+    }
+
+    func getGeneralLedger(_ input: Operations.GetGeneralLedger.Input) async throws -> Operations.GetGeneralLedger.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let ledger = request.ledger
+        let company = try await ledger.requireCompany()
+        let range = try ReportDates.periods(from: input.query.from, to: input.query.to, compare: false, company: company,
+                                            today: company.today(request.context.clock))[0]
+        let document = GeneralLedgerDocument(try await ledger.generalLedger(
+            account: input.query.account, range: range, limit: input.query.limit ?? 100, offset: input.query.offset ?? 0))
+        return .ok(.init(body: .json(.init(
+            account: document.account, code: document.code, currency: document.currency, from: document.from,
+            to: document.to, opening: document.opening, closing: document.closing, count: document.count,
+            offset: document.offset, limit: document.limit, lines: document.lines.map {
+                .init(entryId: $0.entryId, number: $0.number, journal: $0.journal, date: $0.date, memo: $0.memo,
+                      account: $0.account, partner: $0.partner, currency: $0.currency, amount: $0.amount,
+                      debit: $0.debit, credit: $0.credit, balance: $0.balance)
+            }))))
+    }
+
+    func listPeriods(_ input: Operations.ListPeriods.Input) async throws -> Operations.ListPeriods.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        return .ok(.init(body: .json(.init(items: try await request.ledger.periods().map(\.api)))))
+    }
+
+    func changePeriod(_ input: Operations.ChangePeriod.Input) async throws -> Operations.ChangePeriod.Output {
+        let principal = try request.requirePrincipal()
+        var reason: String?
+        if case .json(let body) = input.body { reason = body.reason }
+        let ledger = request.ledger
+        let month = input.path.month
+        let period: PeriodInfo
+        switch input.path.action {
+        case .close: period = try await ledger.closePeriod(month, by: principal)
+        case .reopen: period = try await ledger.reopenPeriod(month, reason: reason ?? "", by: principal)
+        case .lock: period = try await ledger.lockPeriod(month, by: principal)
+        }
+        return .ok(.init(body: .json(period.api)))
+    }
+
+    func closeYear(_ input: Operations.CloseYear.Input) async throws -> Operations.CloseYear.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let company = try await request.ledger.requireCompany()
+        let result = try await request.ledger.closeYear(endingOn: try CivilDate.parse(body.date, field: "date"),
+                                                        by: principal)
+        return .created(.init(body: .json(.init(
+            from: result.from.description, to: result.to.description,
+            entry: .init(id: result.entry.id, number: result.entry.number, replayed: result.entry.replayed),
+            earnings: Money(minorUnits: result.earnings, currency: company.currency).decimalString,
+            monthsClosed: result.monthsClosed))))
+    }
+}
+
+extension PeriodInfo {
+    var api: Components.Schemas.Period {
+        .init(month: month, state: .init(rawValue: state.rawValue)!, reason: reason)
+    }
+}
+
 /// Reading entries from the wire: decimal strings with a currency code, dates as YYYY-MM-DD. Each problem
 /// names its JSON path.
 enum EntryWire {

@@ -196,3 +196,56 @@ public enum ReportDates {
         return compare ? [range, range.yearEarlier] : [range]
     }
 }
+
+/// One month's figures for the charts: income (credit positive) and expenses (debit positive) without closing
+/// entries, and the cash balance at the month's end.
+public struct MonthFigures: Sendable, Codable, Equatable {
+    public let month: String
+    public let income: Int64
+    public let expenses: Int64
+    public let cash: Int64
+}
+
+extension LedgerService {
+    /// The `count` months up to and including the month of `through`, from the materialised balances.
+    public func monthlyFigures(through: CivilDate, count: Int = 12) async throws -> [MonthFigures] {
+        let months = (0..<count).reversed().map { String(through.monthStart.addingMonths(-$0).description.prefix(7)) }
+        let accounts = try await accounts()
+        let types = Dictionary(uniqueKeysWithValues: accounts.map { (UUID(uuidString: $0.id)!, $0.type) })
+        let cash = Set(accounts.filter { $0.subtype == .cash || $0.subtype == .bank }.map { UUID(uuidString: $0.id)! })
+        var income: [String: Int64] = [:]
+        var expenses: [String: Int64] = [:]
+        var cashMovement: [String: Int64] = [:]
+        var cashBefore: Int64 = 0
+        let rows = try await db.sql.raw("""
+            SELECT account_id, month, CAST(SUM(func_debit - func_credit) AS BIGINT) AS amount FROM ledger_balances
+            WHERE month <= \(bind: months.last!) GROUP BY account_id, month
+            """).all()
+        let closing = try await db.sql.raw("""
+            SELECT l.account_id AS account_id, substr(l.date, 1, 7) AS month,
+                   CAST(SUM(l.func_debit - l.func_credit) AS BIGINT) AS amount
+            FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
+            WHERE e.journal = 'CLS' AND l.date >= \(bind: months[0] + "-01") AND l.date <= \(bind: through.monthEnd.description)
+            GROUP BY l.account_id, substr(l.date, 1, 7)
+            """).all()
+        for (row, factor) in rows.map({ ($0, Int64(1)) }) + closing.map({ ($0, Int64(-1)) }) {
+            let account = try row.decode(column: "account_id", as: UUID.self)
+            let month = try row.decode(column: "month", as: String.self)
+            let amount = factor * (try row.decode(column: "amount", as: Int64.self))
+            if cash.contains(account), factor == 1 {
+                if month < months[0] { cashBefore += amount } else { cashMovement[month, default: 0] += amount }
+            }
+            guard month >= months[0] else { continue }
+            switch types[account] {
+            case .income: income[month, default: 0] -= amount
+            case .expense: expenses[month, default: 0] += amount
+            default: break
+            }
+        }
+        var balance = cashBefore
+        return months.map { month in
+            balance += cashMovement[month] ?? 0
+            return MonthFigures(month: month, income: income[month] ?? 0, expenses: expenses[month] ?? 0, cash: balance)
+        }
+    }
+}

@@ -109,6 +109,8 @@ func registerPages(_ app: Application) {
     UserPages.register(signedIn)
     AuditPage.register(signedIn)
     LedgerPages.register(signedIn)
+    ReportPages.register(signedIn)
+    PeriodPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

@@ -37,8 +37,16 @@ public enum Demo {
         let ledger = LedgerService(db: app.db, context: app.keelContext)
         let company = try await ledger.setUpCompany(name: "Keel Demo Company", currency: "EUR", fiscalYearStartMonth: 1,
                                                     timeZone: "Europe/Berlin", by: .system)
-        _ = try await ledger.post(batch: DemoBooks.entries(until: company.today(app.keelContext.clock)), by: .system,
-                                  auditAs: "demo-books")
+        let today = company.today(app.keelContext.clock)
+        _ = try await ledger.post(batch: DemoBooks.entries(until: today), by: .system, auditAs: "demo-books")
+        // Earlier fiscal years are closed, as an accountant would have done.
+        var yearEnds: [CivilDate] = []
+        var end = company.fiscalYear(containing: today).start.addingDays(-1)
+        while end >= today.addingMonths(-24).monthStart {
+            yearEnds.insert(end, at: 0)
+            end = company.fiscalYear(containing: end).start.addingDays(-1)
+        }
+        for end in yearEnds { _ = try await ledger.closeYear(endingOn: end, by: .system) }
         for person in people {
             // Demo colleagues get random passwords; the admin resets one to sign in as that person.
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),

@@ -4,7 +4,7 @@ import Ledger
 
 /// Two years of a small trading company's books, deterministic, ending on the given day: opening capital,
 /// sales with VAT, customer receipts, purchases and supplier payments, salaries, rent, utilities, software,
-/// a USD customer, an equipment purchase and bank fees.
+/// a USD customer, a delivery van with monthly depreciation, a bank loan repaid monthly, and bank fees.
 enum DemoBooks {
     static func entries(until today: CivilDate) -> [ProposedEntry] {
         var seed: UInt64 = 20_260_101
@@ -63,6 +63,19 @@ enum DemoBooks {
                 result.append(ProposedEntry(journal: "SAL", date: day(20), memo: "Consulting for Redwood Inc. (USD)",
                                             lines: [line("1010", debit: dollars, currency: .usd, functional: euros),
                                                     line("4100", credit: euros)]))
+            }
+            if month == start.addingMonths(1) {
+                result.append(ProposedEntry(journal: "BNK", date: day(5), memo: "Bank loan for the van",
+                                            lines: [line("1010", debit: 2_400_000), line("2500", credit: 2_400_000)]))
+            }
+            if month > start.addingMonths(1) {
+                result.append(ProposedEntry(journal: "BNK", date: day(5), memo: "Loan repayment",
+                                            lines: [line("2500", debit: 50_000), line("1010", credit: 50_000)]))
+            }
+            if month > start.addingMonths(2), month.monthEnd <= today {
+                // The van over five years.
+                result.append(ProposedEntry(journal: "GEN", date: month.monthEnd, memo: "Depreciation of the van",
+                                            lines: [line("6800", debit: 53_333), line("1590", credit: 53_333)]))
             }
             if month == start.addingMonths(2) {
                 result.append(ProposedEntry(journal: "PUR", date: day(12), memo: "Delivery van", lines: [

@@ -1,0 +1,255 @@
+import Foundation
+import Kernel
+import Ledger
+import Platform
+import Plot
+import Vapor
+
+/// Financial statements, the general-ledger detail and the charts of the reports overview.
+enum ReportPages {
+    static func register(_ routes: any RoutesBuilder) {
+        let ledger = routes.grouped("ledger")
+        ledger.get("reports", use: overview)
+        ledger.get("reports", "balance-sheet") { try await statement($0, .balanceSheet) }
+        ledger.get("reports", "income-statement") { try await statement($0, .incomeStatement) }
+        ledger.get("reports", "cash-flow") { try await statement($0, .cashFlow) }
+        ledger.get("general-ledger", use: generalLedger)
+    }
+
+    /// What the filter forms send. Everything is text so a bad date comes back as a message beside its field.
+    struct Query: Content {
+        var asOf: String?
+        var from: String?
+        var to: String?
+        var compare: String?
+        var format: String?
+        var account: String?
+        var page: String?
+
+        func value(_ text: String?) -> String? { (text ?? "").isEmpty ? nil : text }
+        var comparing: Bool { compare == "1" || compare == "on" }
+    }
+
+    enum Kind: String {
+        case balanceSheet = "balance-sheet", incomeStatement = "income-statement", cashFlow = "cash-flow"
+
+        var title: String {
+            switch self {
+            case .balanceSheet: "Balance sheet"
+            case .incomeStatement: "Income statement"
+            case .cashFlow: "Cash-flow statement"
+            }
+        }
+    }
+
+    static func csv(_ text: String, filename: String) -> Response {
+        var headers = HTTPHeaders()
+        headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
+        headers.contentDisposition = .init(.attachment, filename: filename)
+        return Response(status: .ok, headers: headers, body: .init(string: text))
+    }
+
+    static func money(_ amount: Int64, _ currency: Currency) -> String { Money(minorUnits: amount, currency: currency).grouped }
+
+    // MARK: Statements
+
+    @Sendable static func statement(_ request: Request, _ kind: Kind) async throws -> Response {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let ledger = request.ledger
+        guard let company = try await ledger.company() else { return LedgerPages.needsSetup(request) }
+        let query = try request.query.decode(Query.self)
+        let today = company.today(request.context.clock)
+        var statement: Statement?
+        var error: FormError?
+        var glRange: DateRange?
+        do {
+            switch kind {
+            case .balanceSheet:
+                let dates = try ReportDates.balanceSheet(asOf: query.value(query.asOf), compare: query.comparing,
+                                                         today: today)
+                statement = try await ledger.balanceSheet(asOf: dates)
+                glRange = try DateRange(from: company.fiscalYear(containing: dates[0]).start, to: dates[0])
+            case .incomeStatement, .cashFlow:
+                let ranges = try ReportDates.periods(from: query.value(query.from), to: query.value(query.to),
+                                                     compare: query.comparing, company: company, today: today)
+                statement = kind == .incomeStatement ? try await ledger.incomeStatement(ranges)
+                    : try await ledger.cashFlow(ranges)
+                glRange = ranges[0]
+            }
+        } catch let problem as DomainError where problem.kind == .invalid {
+            error = FormError(problem)
+        }
+        if let statement, query.format == "csv" {
+            return csv(StatementFormat.csv(statement), filename: "\(kind.rawValue)-\(statement.columns[0]).csv")
+        }
+        let path = "/ledger/reports/\(kind.rawValue)"
+        let csvQuery = (request.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix("format=") }
+            .joined(separator: "&")
+        return Layout.page(kind.title, request, status: error == nil ? .ok : .unprocessableEntity,
+            .form(.method(.get), .action(path), .class("filters"),
+                .if(kind == .balanceSheet,
+                    Layout.field("As of", name: "asOf", type: .date,
+                                 value: query.asOf ?? statement?.columns.first ?? today.description, error: error),
+                    else: .group(
+                        Layout.field("From", name: "from", type: .date,
+                                     value: query.from ?? glRange?.from.description ?? "", error: error),
+                        Layout.field("To", name: "to", type: .date,
+                                     value: query.to ?? glRange?.to.description ?? "", error: error))),
+                .label(.class("check"), .input(.type(.checkbox), .name("compare"), .value("1"),
+                                              .checked(query.comparing)),
+                       .text("Compare with a year earlier")),
+                Layout.formError(error, fields: ["asOf", "from", "to"]),
+                Layout.submit("Show")),
+            .unwrap(statement) { statement in
+                .group(
+                    .p(.a(.class("button"), .href("\(path)?\(csvQuery)\(csvQuery.isEmpty ? "" : "&")format=csv"),
+                          .text("Download CSV"))),
+                    statementTable(statement, glRange: glRange))
+            })
+    }
+
+    static func statementTable(_ statement: Statement, glRange: DateRange?) -> Node<HTML.BodyContext> {
+        .div(.class("table-wrap"), .table(.class("statement"),
+            .thead(.tr(.th(.text(statement.currency.code)),
+                       .forEach(statement.columns) { .th(.class("num"), .text($0)) })),
+            .tbody(.forEach(statement.rows) { row in
+                .tr(.class("row-\(row.kind.rawValue)"),
+                    .td(.class("indent-\(min(row.level, 4))"),
+                        .if(row.kind == .account && row.account != nil && glRange != nil,
+                            .a(.href("/ledger/general-ledger?account=\(escapeQuery(row.code ?? row.account ?? ""))"
+                                     + "&from=\(glRange?.from.description ?? "")&to=\(glRange?.to.description ?? "")"),
+                               .text(row.label)),
+                            else: .text(row.label))),
+                    .forEach(row.amounts) { .td(.class("num"), .text(money($0, statement.currency))) },
+                    .if(row.amounts.isEmpty, .forEach(statement.columns) { _ in .td() }))
+            })))
+    }
+
+    static func escapeQuery(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? text
+    }
+
+    // MARK: General ledger
+
+    static let linesPerPage = 100
+
+    @Sendable static func generalLedger(_ request: Request) async throws -> Response {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let ledger = request.ledger
+        guard let company = try await ledger.company() else { return LedgerPages.needsSetup(request) }
+        let query = try request.query.decode(Query.self)
+        let accounts = try await ledger.accounts().filter { !$0.archived || $0.code == query.account }
+        let page = max(Int(query.page ?? "") ?? 1, 1)
+        var detail: GeneralLedger?
+        var error: FormError?
+        var range: DateRange?
+        do {
+            range = try ReportDates.periods(from: query.value(query.from), to: query.value(query.to), compare: false,
+                                            company: company, today: company.today(request.context.clock))[0]
+            if let account = query.value(query.account), let range {
+                let limit = query.format == "csv" ? LedgerService.generalLedgerPageLimit : linesPerPage
+                detail = try await ledger.generalLedger(account: account, range: range, limit: limit,
+                                                        offset: query.format == "csv" ? 0 : (page - 1) * linesPerPage)
+            }
+        } catch let problem as DomainError where problem.kind == .invalid || problem.kind == .notFound {
+            error = FormError(field: problem.code == "ledger.account.unknown" ? "account" : problem.field,
+                              message: problem.message)
+        }
+        if let detail, query.format == "csv" {
+            return csv(GeneralLedgerFormat.csv(detail), filename: "general-ledger-\(detail.account.code).csv")
+        }
+        let base = "/ledger/general-ledger?account=\(escapeQuery(query.account ?? ""))"
+            + "&from=\(range?.from.description ?? "")&to=\(range?.to.description ?? "")"
+        let pages = detail.map { max(1, ($0.count + linesPerPage - 1) / linesPerPage) } ?? 1
+        return Layout.page("General ledger", request, status: error == nil ? .ok : .unprocessableEntity,
+            .form(.method(.get), .action("/ledger/general-ledger"), .class("filters"),
+                .div(.class(error?.field == "account" ? "field invalid" : "field"),
+                    .label(.for("account"), .text("Account")),
+                    .select(.id("account"), .attribute(named: "name", value: "account"),
+                        .element(named: "option", nodes: [.attribute(named: "value", value: ""),
+                                                          .text("Choose an account")]),
+                        .forEach(accounts) { account in
+                            .element(named: "option", nodes: [
+                                .attribute(named: "value", value: account.code),
+                                account.code == query.account ? .attribute(named: "selected", value: "selected") : .empty,
+                                .text("\(account.code) \(account.fullName)")])
+                        }),
+                    .unwrap(error?.field == "account" ? error?.message : nil) { .p(.class("error"), .text($0)) }),
+                Layout.field("From", name: "from", type: .date, value: query.from ?? range?.from.description ?? "",
+                             error: error),
+                Layout.field("To", name: "to", type: .date, value: query.to ?? range?.to.description ?? "", error: error),
+                Layout.formError(error, fields: ["account", "from", "to"]),
+                Layout.submit("Show")),
+            .unwrap(detail) { detail in
+                .group(
+                    .p(.a(.class("button"), .href(base + "&format=csv"), .text("Download CSV")),
+                       .span(.class("muted"), .text("  \(detail.count) lines; amounts in \(company.currency.code)"))),
+                    .div(.class("table-wrap"), .table(
+                        .thead(.tr(.th("Date"), .th("Entry"), .th("Memo"), .if(detail.account.isHeader, .th("Account")),
+                                   .th(.class("num"), .text("Debit")), .th(.class("num"), .text("Credit")),
+                                   .th(.class("num"), .text("Balance")))),
+                        .tbody(
+                            .tr(.class("row-line"), .td(.class("nowrap"), .text(detail.range.from.description)), .td(),
+                                .td(.text(page == 1 ? "Opening balance" : "Brought forward")),
+                                .if(detail.account.isHeader, .td()), .td(), .td(),
+                                .td(.class("num"), .text(money(page == 1 ? detail.opening : (detail.lines.first.map {
+                                    $0.balance - $0.debit + $0.credit } ?? detail.opening), company.currency)))),
+                            .forEach(detail.lines) { line in
+                                .tr(.td(.class("nowrap"), .text(line.date.description)),
+                                    .td(.class("nowrap"), .a(.href("/ledger/entries/\(line.entryID)"), .text(line.number))),
+                                    .td(.text(line.memo)),
+                                    .if(detail.account.isHeader, .td(.class("muted"), .text(line.account))),
+                                    .td(.class("num"), .text(line.debit == 0 ? "" : money(line.debit, company.currency))),
+                                    .td(.class("num"), .text(line.credit == 0 ? "" : money(line.credit, company.currency))),
+                                    .td(.class("num"), .text(money(line.balance, company.currency))))
+                            },
+                            .if(page >= pages,
+                                .tr(.class("row-total"), .td(.class("nowrap"), .text(detail.range.to.description)), .td(),
+                                    .td("Closing balance"), .if(detail.account.isHeader, .td()), .td(), .td(),
+                                    .td(.class("num"), .text(money(detail.closing, company.currency)))))))),
+                    .if(pages > 1, .p(.class("actions"),
+                        .if(page > 1, .a(.class("button"), .href(base + "&page=\(page - 1)"), .text("Previous"))),
+                        .span(.class("muted"), .text("Page \(page) of \(pages)")),
+                        .if(page < pages, .a(.class("button"), .href(base + "&page=\(page + 1)"), .text("Next"))))))
+            })
+    }
+
+    // MARK: Overview
+
+    @Sendable static func overview(_ request: Request) async throws -> Response {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let ledger = request.ledger
+        guard let company = try await ledger.company() else { return LedgerPages.needsSetup(request) }
+        let today = company.today(request.context.clock)
+        let figures = try await ledger.monthlyFigures(through: today)
+        let labels = figures.map { month -> String in
+            let number = Int(month.month.suffix(2)) ?? 1
+            return ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][number - 1]
+                + (number == 1 ? " \(month.month.prefix(4))" : "")
+        }
+        let reports: [(String, String, String)] = [
+            ("Balance sheet", "/ledger/reports/balance-sheet", "Assets, liabilities and equity as of a date"),
+            ("Income statement", "/ledger/reports/income-statement", "Income and expenses over a period"),
+            ("Cash-flow statement", "/ledger/reports/cash-flow", "Where cash came from and went, indirect method"),
+            ("General ledger", "/ledger/general-ledger", "Every line of an account with its running balance"),
+            ("Trial balance", "/ledger/trial-balance", "Balances per account and currency"),
+            ("Periods", "/ledger/periods", "Close, reopen and lock months; close the year"),
+        ]
+        return Layout.page("Reports", request,
+            .div(.class("tiles"), .forEach(reports) { report in
+                .a(.class("tile"), .href(report.1), .span(.class("tile-label"), .strong(.text(report.0))),
+                   .span(.class("muted"), .text(report.2)))
+            }),
+            .section(.class("card"),
+                .h2(.text("Income and expenses, last 12 months (\(company.currency.code))")),
+                .raw(Charts.bars(title: "Monthly income and expenses", labels: labels, series: [
+                    .init(name: "Income", style: "chart-a", values: figures.map(\.income)),
+                    .init(name: "Expenses", style: "chart-b", values: figures.map(\.expenses)),
+                ], currency: company.currency))),
+            .section(.class("card"),
+                .h2(.text("Cash at month end (\(company.currency.code))")),
+                .raw(Charts.line(title: "Cash balance at each month end", labels: labels,
+                                 series: .init(name: "Cash and bank", style: "chart-a", values: figures.map(\.cash)),
+                                 currency: company.currency))))
+    }
+}

@@ -246,4 +246,34 @@ struct LedgerAPITests {
             }
         }
     }
+
+    @Test("Drafts over HTTP: saved unbalanced, refused on posting with the reason, posted once fixed")
+    func drafts() async throws {
+        try await withBooks { app, token in
+            var id = ""
+            try await app.testing().test(.POST, "/api/v1/ledger/drafts", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: Self.entryJSON("100.00", credit: "90.00"))) { response in
+                #expect(response.status == .created, "\(response.body.string)")
+                id = json(response)["id"] as? String ?? ""
+                let entry = json(response)["entry"] as? [String: Any]
+                #expect((entry?["lines"] as? [[String: Any]])?.last?["credit"] as? String == "90.00")
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/drafts/\(id)/post", headers: bearer(token)) { response in
+                #expect(response.status == .unprocessableEntity && problemCode(response) == "ledger.entry.unbalanced")
+            }
+            try await app.testing().test(.PUT, "/api/v1/ledger/drafts/\(id)", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: Self.entryJSON("100.00"))) { response in
+                #expect(response.status == .ok)
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/drafts/\(id)/post", headers: bearer(token)) { response in
+                #expect(response.status == .created && json(response)["number"] as? String == "SAL-2026-000001")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/drafts/\(id)", headers: bearer(token)) { response in
+                #expect(response.status == .notFound && problemCode(response) == "ledger.draft.not_found")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/drafts", headers: bearer(token)) { response in
+                #expect((json(response)["items"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
 }

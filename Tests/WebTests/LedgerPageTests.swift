@@ -92,4 +92,37 @@ struct LedgerPageTests {
             }
         }
     }
+
+    @Test("The entry form saves a draft, which is edited and posted from its own page")
+    func draftFromPage() async throws {
+        try await withTestApp { app in
+            try await Fixtures.user("alex", roles: ["accountant"], on: app)
+            let ledger = LedgerService(db: app.db, context: app.keelContext)
+            _ = try await ledger.setUpCompany(name: "T", currency: "EUR", by: .system)
+            let (cookie, csrf) = try await Fixtures.signIn("alex", on: app)
+            let head = [("_csrf", csrf), ("date", "2026-03-02"), ("journal", "GEN"), ("memo", "Petty cash")]
+            try await app.testing().test(.POST, "/ledger/entries", headers: formHeaders(cookie: cookie),
+                                         body: formBody(head + lines(("1000", "50.00", ""), ("1010", "", "40.00"))
+                                                        + [("action", "draft")])) { response in
+                #expect(response.status == .ok && response.body.string.contains("Draft saved."))
+            }
+            let draft = try #require(try await ledger.drafts().first)
+            try await app.testing().test(.GET, "/ledger/entries", headers: ["Cookie": cookie]) { response in
+                #expect(response.body.string.contains("/ledger/drafts/\(draft.id)"))
+            }
+            try await app.testing().test(.POST, "/ledger/drafts/\(draft.id)", headers: formHeaders(cookie: cookie),
+                                         body: formBody(head + lines(("1000", "50.00", ""), ("1010", "", "40.00"))
+                                                        + [("action", "post")])) { response in
+                #expect(response.status == .unprocessableEntity && response.body.string.contains("differ"))
+            }
+            let stillDraft = try await ledger.drafts().count
+            #expect(try await ledger.entries().isEmpty && stillDraft == 1)
+            try await app.testing().test(.POST, "/ledger/drafts/\(draft.id)", headers: formHeaders(cookie: cookie),
+                                         body: formBody(head + lines(("1000", "50.00", ""), ("1010", "", "50.00"))
+                                                        + [("action", "post")])) { response in
+                #expect(response.status == .ok && response.body.string.contains("Entry GEN-2026-000001 posted."))
+            }
+            #expect(try await ledger.drafts().isEmpty)
+        }
+    }
 }

@@ -3,7 +3,7 @@ import SQLKit
 
 /// The Ledger's migrations, in order; names are stable forever.
 public enum LedgerMigrations {
-    public static var all: [any Migration] { [CreateLedger(), SeedJournals()] }
+    public static var all: [any Migration] { [CreateLedger(), SeedJournals(), CreateDrafts()] }
 }
 
 struct CreateLedger: AsyncMigration {
@@ -115,5 +115,25 @@ struct SeedJournals: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await JournalModel.query(on: db).delete()
+    }
+}
+
+struct CreateDrafts: AsyncMigration {
+    var name: String { "ledger.003.drafts" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("ledger_drafts").id()
+            .field("date", .string, .required)
+            .field("memo", .string, .required)
+            .field("entry", .string, .required)
+            .field("created_by", .string, .required)
+            .field("updated_by", .string, .required)
+            .field("created_at", .datetime)
+            .field("updated_at", .datetime)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("ledger_drafts").delete()
     }
 }

@@ -56,3 +56,18 @@ final class RateModel: Model, @unchecked Sendable {
     @Field(key: "rate") var rate: String
     init() {}
 }
+
+/// An entry being prepared: not numbered, not in any balance, editable until it is posted or deleted.
+final class DraftModel: Model, @unchecked Sendable {
+    static let schema = "ledger_drafts"
+    @ID(key: .id) var id: UUID?
+    @Field(key: "date") var date: String
+    @Field(key: "memo") var memo: String
+    /// The proposed entry as JSON.
+    @Field(key: "entry") var entry: String
+    @Field(key: "created_by") var createdBy: String
+    @Field(key: "updated_by") var updatedBy: String
+    @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    @Timestamp(key: "updated_at", on: .update) var updatedAt: Date?
+    init() {}
+}

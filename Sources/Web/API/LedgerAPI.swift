@@ -197,6 +197,54 @@ extension APIHandler {
     }
 }
 
+extension APIHandler {
+    func listDrafts(_ input: Operations.ListDrafts.Input) async throws -> Operations.ListDrafts.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .write))
+        let company = try await request.ledger.requireCompany()
+        return .ok(.init(body: .json(.init(items: try await request.ledger.drafts().map { $0.api(company.currency) }))))
+    }
+
+    func createDraft(_ input: Operations.CreateDraft.Input) async throws -> Operations.CreateDraft.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let company = try await request.ledger.requireCompany()
+        let draft = try await request.ledger.saveDraft(try EntryWire.entry(body, functional: company.currency, prefix: ""),
+                                                       by: principal)
+        return .created(.init(body: .json(draft.api(company.currency))))
+    }
+
+    func getDraft(_ input: Operations.GetDraft.Input) async throws -> Operations.GetDraft.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .write))
+        let company = try await request.ledger.requireCompany()
+        return .ok(.init(body: .json(try await request.ledger.draft(id: input.path.id).api(company.currency))))
+    }
+
+    func updateDraft(_ input: Operations.UpdateDraft.Input) async throws -> Operations.UpdateDraft.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let company = try await request.ledger.requireCompany()
+        let draft = try await request.ledger.saveDraft(try EntryWire.entry(body, functional: company.currency, prefix: ""),
+                                                       id: input.path.id, by: principal)
+        return .ok(.init(body: .json(draft.api(company.currency))))
+    }
+
+    func deleteDraft(_ input: Operations.DeleteDraft.Input) async throws -> Operations.DeleteDraft.Output {
+        try await request.ledger.deleteDraft(id: input.path.id, by: try request.requirePrincipal())
+        return .noContent(.init())
+    }
+
+    func postDraft(_ input: Operations.PostDraft.Input) async throws -> Operations.PostDraft.Output {
+        let result = try await request.ledger.postDraft(id: input.path.id, by: try request.requirePrincipal())
+        return .created(.init(body: .json(.init(id: result.id, number: result.number, replayed: result.replayed))))
+    }
+}
+
+extension Draft {
+    func api(_ functional: Currency) -> Components.Schemas.Draft {
+        .init(id: id, entry: EntryWire.wire(entry, functional: functional), createdBy: createdBy, updatedBy: updatedBy)
+    }
+}
+
 extension PeriodInfo {
     var api: Components.Schemas.Period {
         .init(month: month, state: .init(rawValue: state.rawValue)!, reason: reason)
@@ -232,6 +280,21 @@ enum EntryWire {
         }
         return ProposedEntry(journal: wire.journal ?? "GEN", date: date, memo: wire.memo, lines: lines,
                              idempotencyKey: wire.idempotencyKey)
+    }
+
+    /// An entry as the wire writes it (drafts are read back this way).
+    static func wire(_ entry: ProposedEntry, functional: Currency) -> Components.Schemas.NewEntry {
+        .init(journal: entry.journal, date: entry.date.description, memo: entry.memo,
+              idempotencyKey: entry.idempotencyKey, lines: entry.lines.map { line in
+                  func amount(_ minor: Int64?, _ currency: Currency) -> String? {
+                      minor.map { Money(minorUnits: $0, currency: currency).decimalString }
+                  }
+                  return .init(account: line.account, debit: amount(line.debit, line.currency),
+                               credit: amount(line.credit, line.currency), currency: line.currency.code,
+                               rate: line.rate.map { "\($0)" }, functionalAmount: amount(line.functionalAmount, functional),
+                               memo: line.memo, partner: line.partner, dueDate: line.dueDate?.description,
+                               dimensions: line.dimensions.isEmpty ? nil : .init(additionalProperties: line.dimensions))
+              })
     }
 }
 

@@ -19,6 +19,27 @@ extension LedgerPages {
         var date: String?
         var memo: String?
         var lines: [Line]?
+        /// "post" (the default) or "draft".
+        var action: String?
+
+        init(journal: String?, date: String?, memo: String?, lines: [Line]?, action: String? = nil) {
+            self.journal = journal
+            self.date = date
+            self.memo = memo
+            self.lines = lines
+            self.action = action
+        }
+
+        /// The form showing a saved draft.
+        init(_ entry: ProposedEntry) {
+            func amount(_ minor: Int64?, _ currency: Currency) -> String? {
+                minor.map { Money(minorUnits: $0, currency: currency).decimalString }
+            }
+            self.init(journal: entry.journal, date: entry.date.description, memo: entry.memo, lines: entry.lines.map {
+                Line(account: $0.account, debit: amount($0.debit, $0.currency), credit: amount($0.credit, $0.currency),
+                     currency: $0.currency.code, memo: $0.memo)
+            })
+        }
     }
 
     @Sendable static func newEntry(_ request: Request) async throws -> Response {
@@ -29,7 +50,8 @@ extension LedgerPages {
     }
 
     static func renderEntryForm(_ request: Request, form: EntryForm, company: Company, errors: [DomainError.Item],
-                                status: HTTPResponseStatus = .ok) async throws -> Response {
+                                status: HTTPResponseStatus = .ok, draft: Draft? = nil,
+                                notice: String? = nil) async throws -> Response {
         let accounts = try await request.ledger.accounts(includeArchived: false).filter { !$0.isHeader }
         var byField: [String: String] = [:]
         for item in errors { if let field = item.field, byField[field] == nil { byField[field] = item.message } }
@@ -47,8 +69,12 @@ extension LedgerPages {
         let formError = FormError(field: byField["date"] != nil ? "date" : byField["memo"] != nil ? "memo"
                                   : byField["journal"] != nil ? "journal" : nil,
                                   message: byField["date"] ?? byField["memo"] ?? byField["journal"] ?? "")
-        return Layout.page("New journal entry", request, status: status,
-            .form(.method(.post), .action("/ledger/entries"), .class("card"),
+        return Layout.page(draft == nil ? "New journal entry" : "Draft entry", request, status: status, notice: notice,
+            .unwrap(draft) { draft in
+                .p(.class("muted"), .text("Saved by \(draft.updatedBy). A draft is not numbered and not in any balance "
+                    + "until it is posted."))
+            },
+            .form(.method(.post), .action(draft.map { "/ledger/drafts/\($0.id)" } ?? "/ledger/entries"), .class("card"),
                 Layout.csrfField(request),
                 .forEach(general) { .p(.class("error banner"), .attribute(named: "role", value: "alert"), .text($0)) },
                 .div(.class("filters"),
@@ -71,7 +97,13 @@ extension LedgerPages {
                             cell(index, "memo", line.memo))
                     }))),
                 .p(.class("muted"), .text("Empty rows are ignored. Amounts like 1,234.50; debits must equal credits.")),
-                Layout.submit("Post entry")))
+                .div(.class("actions"),
+                    .button(.type(.submit), .name("action"), .value("post"), .class("primary"), .text("Post entry")),
+                    .button(.type(.submit), .name("action"), .value("draft"), .text("Save as draft")))),
+            .unwrap(draft) { draft in
+                .form(.method(.post), .action("/ledger/drafts/\(draft.id)/delete"),
+                      Layout.csrfField(request), Layout.submit("Delete draft", style: "danger"))
+            })
     }
 
     @Sendable static func postEntry(_ request: Request) async throws -> Response {
@@ -83,6 +115,11 @@ extension LedgerPages {
         }
         do {
             let entry = try proposed(form, lines: filled, company: company)
+            if form.action == "draft" {
+                let draft = try await request.ledger.saveDraft(entry, by: principal)
+                return try await renderEntryForm(request, form: EntryForm(draft.entry), company: company, errors: [],
+                                                 draft: draft, notice: "Draft saved.")
+            }
             let result = try await request.ledger.post(entry, by: principal)
             return try await renderEntry(request, id: result.id, company: company, principal: principal,
                                          notice: "Entry \(result.number) posted.", error: nil)
@@ -94,6 +131,49 @@ extension LedgerPages {
             return try await renderEntryForm(request, form: compacted, company: company, errors: items,
                                              status: .unprocessableEntity)
         }
+    }
+
+    // MARK: Drafts
+
+    @Sendable static func draft(_ request: Request) async throws -> Response {
+        try require(try request.requirePrincipal(), Permission("ledger", .write))
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
+        let draft = try await request.ledger.draft(id: request.parameters.get("id") ?? "")
+        return try await renderEntryForm(request, form: EntryForm(draft.entry), company: company, errors: [], draft: draft)
+    }
+
+    /// Saves the edited draft, then posts it when asked; a refused posting keeps the edits in the draft.
+    @Sendable static func updateDraft(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        guard let company = try await request.ledger.company() else { return needsSetup(request) }
+        var draft = try await request.ledger.draft(id: request.parameters.get("id") ?? "")
+        let form = try request.form(EntryForm.self)
+        let filled = (form.lines ?? []).filter { line in
+            [line.account, line.debit, line.credit, line.memo].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+        }
+        do {
+            draft = try await request.ledger.saveDraft(try proposed(form, lines: filled, company: company), id: draft.id,
+                                                       by: principal)
+            if form.action == "draft" {
+                return try await renderEntryForm(request, form: EntryForm(draft.entry), company: company, errors: [],
+                                                 draft: draft, notice: "Draft saved.")
+            }
+            let result = try await request.ledger.postDraft(id: draft.id, by: principal)
+            return try await renderEntry(request, id: result.id, company: company, principal: principal,
+                                         notice: "Entry \(result.number) posted.", error: nil)
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            var compacted = form
+            compacted.lines = filled
+            let items = error.items.isEmpty ? [DomainError.Item(field: error.field, code: error.code, message: error.message)]
+                : error.items
+            return try await renderEntryForm(request, form: compacted, company: company, errors: items,
+                                             status: .unprocessableEntity, draft: draft)
+        }
+    }
+
+    @Sendable static func deleteDraft(_ request: Request) async throws -> Response {
+        try await request.ledger.deleteDraft(id: request.parameters.get("id") ?? "", by: try request.requirePrincipal())
+        return request.redirect(to: "/ledger/entries")
     }
 
     /// Reads the form into an entry; unreadable cells are reported with their line's field path.

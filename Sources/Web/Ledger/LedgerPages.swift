@@ -20,6 +20,9 @@ enum LedgerPages {
         ledger.get("entries", ":id", use: entry)
         ledger.post("entries", ":id", "reverse", use: reverse)
         ledger.get("trial-balance", use: trialBalance)
+        ledger.get("drafts", ":id", use: draft)
+        ledger.post("drafts", ":id", use: updateDraft)
+        ledger.post("drafts", ":id", "delete", use: deleteDraft)
     }
 
     static func needsSetup(_ request: Request) -> Response {
@@ -113,9 +116,21 @@ enum LedgerPages {
         guard let company = try await request.ledger.company() else { return needsSetup(request) }
         let page = max(0, (try? request.query.get(Int.self, at: "page")) ?? 0)
         let rows = try await request.ledger.entries(limit: 50, offset: page * 50)
+        let canWrite = principal.can(Permission("ledger", .write))
+        let drafts = canWrite && page == 0 ? try await request.ledger.drafts() : []
         return Layout.page("Journal entries", request,
-            .if(principal.can(Permission("ledger", .write)),
+            .if(canWrite,
                 .p(.class("actions"), .a(.class("button primary"), .href("/ledger/entries/new"), .text("New entry")))),
+            .if(!drafts.isEmpty, .group(
+                .h2("Drafts"),
+                .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th("Date"), .th("Memo"), .th("Lines"), .th("Saved by"))),
+                    .tbody(.forEach(drafts) { draft in
+                        .tr(.td(.text(draft.entry.date.description)),
+                            .td(.a(.href("/ledger/drafts/\(draft.id)"), .text(draft.entry.memo.isEmpty ? "(no memo)" : draft.entry.memo))),
+                            .td(.text("\(draft.entry.lines.count)")), .td(.text(draft.updatedBy)))
+                    }))),
+                .h2("Posted"))),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Date"), .th("Number"), .th("Memo"), .th(.class("num"), .text("Amount (\(company.currency.code))")))),
                 .tbody(

@@ -8,13 +8,35 @@ extension LedgerService {
     public static let exportEntriesPerPage = 2_000
 
     /// Streams every posted entry, oldest first, to `write` as a ledger-cli / hledger journal.
-    /// Pages through the entries so memory does not grow with the books.
     public func exportLedger(_ write: (String) throws -> Void) async throws -> Int {
+        try await export(.ledger, write)
+    }
+
+    /// Streams every posted entry, oldest first, to `write` as a ledger-cli / hledger journal or a beancount file.
+    /// Pages through the entries so memory does not grow with the books.
+    public func export(_ format: PlainTextFormat, _ write: (String) throws -> Void) async throws -> Int {
         let company = try await requireCompany()
         let accounts = Dictionary(uniqueKeysWithValues: try await accounts().map { ($0.id, $0) })
-        try write("; Books of \(company.name), exported by Keel. Functional currency \(company.currency.code).\n\n")
-        for account in accounts.values.sorted(by: { $0.fullName < $1.fullName }) where !account.isHeader {
-            try write("account \(account.fullName)\n")
+        let postable = accounts.values.sorted(by: { $0.fullName < $1.fullName }).filter { !$0.isHeader }
+        var names: [String: String] = [:]
+        switch format {
+        case .ledger:
+            try write("; Books of \(company.name), exported by Keel. Functional currency \(company.currency.code).\n\n")
+            for account in postable { try write("account \(account.fullName)\n") }
+        case .beancount:
+            try write("; Books of \(company.name), exported by Keel.\n")
+            try write("option \"title\" \"\(PlainTextExport.quote(company.name))\"\n")
+            try write("option \"operating_currency\" \"\(company.currency.code)\"\n\n")
+            let first = try await db.sql.raw("SELECT MIN(date) AS first FROM ledger_entries").first()?
+                .decode(column: "first", as: String?.self) ?? company.today(context.clock).description
+            var taken = Set<String>()
+            for account in postable {
+                var name = PlainTextExport.beancountName(account)
+                if taken.contains(name) { name += "-\(account.code)" }
+                taken.insert(name)
+                names[account.id] = name
+                try write("\(first) open \(name)\n")
+            }
         }
         try write("\n")
         var count = 0
@@ -40,7 +62,11 @@ extension LedgerService {
                                         date: try CivilDate.parse(try row.decode(column: "date", as: String.self)),
                                         memo: try row.decode(column: "memo", as: String.self),
                                         lines: linesByEntry[id] ?? [], reversalOf: nil, reversedBy: nil, createdBy: "")
-                try write(PlainTextExport.ledgerTransaction(entry, functional: company.currency))
+                switch format {
+                case .ledger: try write(PlainTextExport.ledgerTransaction(entry, functional: company.currency))
+                case .beancount:
+                    try write(PlainTextExport.beancountTransaction(entry, functional: company.currency, names: names))
+                }
                 count += 1
                 after = (entry.date.description, entry.number)
             }

@@ -14,6 +14,18 @@ public struct ImportSummary: Sendable, Codable, Equatable {
     public let companyCreated: Bool
 }
 
+/// The plain-text formats Keel reads and writes.
+public enum PlainTextFormat: String, Sendable, CaseIterable {
+    case ledger, beancount
+
+    func parser(dollar: Currency?) -> any TransactionParser {
+        switch self {
+        case .ledger: JournalParser(dollar: dollar)
+        case .beancount: BeancountParser()
+        }
+    }
+}
+
 extension LedgerService {
     public static let importEntriesPerChunk = 2_000
 
@@ -21,24 +33,33 @@ extension LedgerService {
     /// (reported with line numbers), then to post it in one transaction: nothing is written unless the whole file
     /// is valid. Missing accounts are created from their names; a fresh database gets its company set up first
     /// (functional currency from `currency`, or the file's first currency). One audit record names the file.
-    public func importJournal(path: String, currency: String? = nil, by actor: Principal,
-                              progress: (@Sendable (Int) -> Void)? = nil) async throws -> ImportSummary {
+    /// A beancount file's account names ("Assets:Current-Assets:Bank") are matched to the chart's accounts by
+    /// their beancount form, so a file Keel exported imports back into the same accounts.
+    public func importJournal(path: String, format: PlainTextFormat = .ledger, currency: String? = nil,
+                              by actor: Principal, progress: (@Sendable (Int) -> Void)? = nil) async throws -> ImportSummary {
         try require(actor, Permission("ledger", .write))
         let dollar = try currency.map { try Currency.parse($0, field: "--currency") }
-        let scan = try scan(path: path, dollar: dollar)
+        let scan = try scan(path: path, format: format, dollar: dollar)
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         return try await writeTransaction(db) { tx in
             let service = LedgerService(db: tx, context: context)
             var companyCreated = false
             if try await service.company() == nil {
-                guard let functional = dollar ?? scan.firstCurrency else {
+                guard let functional = dollar ?? scan.declaredCurrency ?? scan.firstCurrency else {
                     throw DomainError.invalid("import.currency_unknown", "Give --currency: the file names no currency")
                 }
                 _ = try await service.setUpCompany(name: fileName, currency: functional.code, by: actor)
                 companyCreated = true
             }
-            let created = try await service.ensureAccounts(scan.accounts, by: actor)
-            let entries = try await service.postJournal(path: path, dollar: dollar, by: actor, progress: progress)
+            var aliases: [String: String] = [:]
+            if format == .beancount {
+                for account in try await service.accounts() where PlainTextExport.beancountName(account) != account.fullName {
+                    aliases[PlainTextExport.beancountName(account)] = account.fullName
+                }
+            }
+            let created = try await service.ensureAccounts(Set(scan.accounts.map { aliases[$0] ?? $0 }), by: actor)
+            let entries = try await service.postJournal(path: path, format: format, dollar: dollar, aliases: aliases,
+                                                        by: actor, progress: progress)
             let summary = ImportSummary(file: fileName, sha256: scan.sha256, entries: entries, accountsCreated: created,
                                         companyCreated: companyCreated)
             try await context.audit(tx, actor, "ledger.import", entity: "import", id: scan.sha256,
@@ -51,13 +72,14 @@ extension LedgerService {
         let sha256: String
         let accounts: Set<String>
         let firstCurrency: Currency?
+        let declaredCurrency: Currency?
     }
 
     /// The first pass: syntax, elided amounts, account names and the file's hash; every problem at once.
-    func scan(path: String, dollar: Currency?) throws -> Scan {
+    func scan(path: String, format: PlainTextFormat, dollar: Currency?) throws -> Scan {
         var reader = try LineReader(path: path)
         defer { reader.close() }
-        var parser = JournalParser(dollar: dollar)
+        var parser = format.parser(dollar: dollar)
         var hasher = SHA256()
         var accounts = Set<String>()
         var firstCurrency: Currency?
@@ -83,20 +105,28 @@ extension LedgerService {
             take(parser.feed(line, line: number))
         }
         take(parser.finish())
+        for name in parser.openedAccounts where !accounts.contains(name) {
+            do {
+                _ = try AccountNames.parse(name, field: "account")
+                accounts.insert(name)
+            } catch {
+                problems.append(.init(field: "account", code: error.code, message: error.message))
+            }
+        }
         problems = (parser.problems + problems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
         if !problems.isEmpty { throw Self.importError(path, problems) }
         return Scan(sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), accounts: accounts,
-                    firstCurrency: firstCurrency)
+                    firstCurrency: firstCurrency, declaredCurrency: parser.declaredCurrency)
     }
 
     /// The second pass, inside the import's transaction: posts chunk by chunk; problems the books find
     /// (unbalanced, closed period, missing rate...) are collected with their lines, and any one of them
     /// rolls the whole import back.
-    func postJournal(path: String, dollar: Currency?, by actor: Principal,
-                     progress: (@Sendable (Int) -> Void)?) async throws -> Int {
+    func postJournal(path: String, format: PlainTextFormat, dollar: Currency?, aliases: [String: String],
+                     by actor: Principal, progress: (@Sendable (Int) -> Void)?) async throws -> Int {
         var reader = try LineReader(path: path)
         defer { reader.close() }
-        var parser = JournalParser(dollar: dollar)
+        var parser = format.parser(dollar: dollar)
         var chunk: [ProposedEntry] = []
         var lines: [Int] = []
         var problems: [DomainError.Item] = []
@@ -110,11 +140,11 @@ extension LedgerService {
             if let line {
                 number += 1
                 if let transaction = parser.feed(line, line: number) {
-                    chunk.append(Self.entry(from: transaction))
+                    chunk.append(Self.entry(from: transaction, aliases: aliases))
                     lines.append(transaction.line)
                 }
             } else if let transaction = parser.finish() {
-                chunk.append(Self.entry(from: transaction))
+                chunk.append(Self.entry(from: transaction, aliases: aliases))
                 lines.append(transaction.line)
             }
             if chunk.count == Self.importEntriesPerChunk || (!more && !chunk.isEmpty) {
@@ -143,16 +173,16 @@ extension LedgerService {
         }
     }
 
-    static func entry(from transaction: ParsedTransaction) -> ProposedEntry {
+    static func entry(from transaction: ParsedTransaction, aliases: [String: String] = [:]) -> ProposedEntry {
         let notes = transaction.notes.isEmpty ? "" : " [" + transaction.notes.joined(separator: "; ") + "]"
         let lines = transaction.postings.map { posting -> ProposedLine in
             let amount = posting.amount!
             let magnitude = amount.minorUnits.magnitude > UInt64(Int64.max) ? Int64.max : abs(amount.minorUnits)
-            return ProposedLine(account: posting.account, debit: amount.minorUnits > 0 ? magnitude : nil,
+            return ProposedLine(account: aliases[posting.account] ?? posting.account, debit: amount.minorUnits > 0 ? magnitude : nil,
                                 credit: amount.minorUnits > 0 ? nil : magnitude, currency: amount.currency,
                                 functionalAmount: posting.total.map { abs($0.minorUnits) }, memo: posting.memo)
         }
-        return ProposedEntry(journal: "GEN", date: transaction.date,
+        return ProposedEntry(journal: transaction.journal ?? "GEN", date: transaction.date,
                              memo: String((transaction.payee + notes).prefix(EntryRules.memoLengthMax)), lines: lines)
     }
 

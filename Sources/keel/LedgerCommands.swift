@@ -70,37 +70,45 @@ struct ReportCommand: AsyncParsableCommand {
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export the books.",
-                                                    subcommands: [LedgerFile.self])
+                                                    subcommands: [LedgerFile.self, BeancountFile.self])
 
     struct LedgerFile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ledger", abstract: "Write the books as a ledger-cli / hledger journal.")
         @ArgumentParser.Argument(help: "The file to write ('-' for standard output).") var file: String
+        func run() async throws { try await exportBooks(.ledger, to: file) }
+    }
 
-        func run() async throws {
-            try await withApplication { app, _ in
-                let output: FileHandle
-                if file == "-" {
-                    output = .standardOutput
-                } else {
-                    guard FileManager.default.createFile(atPath: file, contents: nil) else {
-                        throw DomainError.invalid("export.file", "Cannot write \(file)")
-                    }
-                    output = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-                }
-                defer { if file != "-" { try? output.close() } }
-                let count = try await LedgerService(db: app.db, context: app.keelContext).exportLedger {
-                    output.write(Data($0.utf8))
-                }
-                if file != "-" { say("exported \(count) entries to \(file)") }
+    struct BeancountFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "beancount", abstract: "Write the books as a beancount file (bean-check accepts it).")
+        @ArgumentParser.Argument(help: "The file to write ('-' for standard output).") var file: String
+        func run() async throws { try await exportBooks(.beancount, to: file) }
+    }
+}
+
+func exportBooks(_ format: PlainTextFormat, to file: String) async throws {
+    try await withApplication { app, _ in
+        let output: FileHandle
+        if file == "-" {
+            output = .standardOutput
+        } else {
+            guard FileManager.default.createFile(atPath: file, contents: nil) else {
+                throw DomainError.invalid("export.file", "Cannot write \(file)")
             }
+            output = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         }
+        defer { if file != "-" { try? output.close() } }
+        let count = try await LedgerService(db: app.db, context: app.keelContext).export(format) {
+            output.write(Data($0.utf8))
+        }
+        if file != "-" { say("exported \(count) entries to \(file)") }
     }
 }
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import books.",
-                                                    subcommands: [LedgerFile.self])
+                                                    subcommands: [LedgerFile.self, BeancountFile.self])
 
     struct LedgerFile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -114,20 +122,37 @@ struct ImportCommand: AsyncParsableCommand {
         @ArgumentParser.Argument var file: String
         @ArgumentParser.Option(help: "The currency '$' means, and the functional currency of a fresh database.")
         var currency: String?
+        func run() async throws { try await importBooks(.ledger, file: file, currency: currency) }
+    }
 
-        func run() async throws {
-            let onTerminal = isatty(STDERR_FILENO) == 1
-            let showProgress: @Sendable (Int) -> Void = { count in
-                FileHandle.standardError.write(Data("\rposted \(count) entries".utf8))
-            }
-            try await withApplication { app, _ in
-                let summary = try await LedgerService(db: app.db, context: app.keelContext).importJournal(
-                    path: file, currency: currency, by: .system, progress: onTerminal ? showProgress : nil)
-                if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-                say("imported \(summary.entries) entries from \(summary.file) (sha256 \(summary.sha256.prefix(12))...), "
-                    + "\(summary.accountsCreated) accounts created"
-                    + (summary.companyCreated ? ", company set up" : ""))
-            }
-        }
+    struct BeancountFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "beancount",
+            abstract: "Import a beancount file; nothing is written unless the whole file is valid.",
+            discussion: """
+                Imports option operating_currency, open, close, commodity (ISO 4217), transactions with tags, links \
+                and metadata (kept in the memo), one elided amount per transaction and '@@ TOTAL'. balance, pad, \
+                price, costs and per-unit prices are refused with their line. Accounts are matched to the chart by \
+                their beancount names; missing ones are created.
+                """)
+        @ArgumentParser.Argument var file: String
+        @ArgumentParser.Option(help: "The functional currency of a fresh database (default: operating_currency).")
+        var currency: String?
+        func run() async throws { try await importBooks(.beancount, file: file, currency: currency) }
+    }
+}
+
+func importBooks(_ format: PlainTextFormat, file: String, currency: String?) async throws {
+    let onTerminal = isatty(STDERR_FILENO) == 1
+    let showProgress: @Sendable (Int) -> Void = { count in
+        FileHandle.standardError.write(Data("\rposted \(count) entries".utf8))
+    }
+    try await withApplication { app, _ in
+        let summary = try await LedgerService(db: app.db, context: app.keelContext).importJournal(
+            path: file, format: format, currency: currency, by: .system, progress: onTerminal ? showProgress : nil)
+        if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        say("imported \(summary.entries) entries from \(summary.file) (sha256 \(summary.sha256.prefix(12))...), "
+            + "\(summary.accountsCreated) accounts created"
+            + (summary.companyCreated ? ", company set up" : ""))
     }
 }

@@ -11,8 +11,9 @@ enum Oracles {
     static let required = ProcessInfo.processInfo.environment["KEEL_REQUIRE_ORACLES"] == "1"
 
     static func path(_ tool: String) -> String? {
-        ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"].map { "\($0)/\(tool)" }
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        let searched = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
+            + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"]
+        return searched.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     static func usable(_ tool: String) -> Bool { required || path(tool) != nil }
@@ -136,6 +137,109 @@ struct OracleTests {
             let hledger = parseHledgerCSV(try Oracles.run("hledger", ["-f", file.path, "bal", "--flat", "-N", "-O", "csv",
                                                                        "--layout=bare"]))
             #expect(hledger == ours)
+        }
+    }
+
+    static let beancountBalances = """
+        import sys
+        from collections import defaultdict
+        from beancount import loader
+        from beancount.core import data
+        entries, errors, options = loader.load_file(sys.argv[1])
+        if errors:
+            sys.exit("\\n".join(str(error) for error in errors))
+        sums = defaultdict(int)
+        for entry in entries:
+            if isinstance(entry, data.Transaction):
+                for posting in entry.postings:
+                    sums[(posting.account, posting.units.currency)] += posting.units.number
+        for (account, currency), value in sorted(sums.items()):
+            if value != 0:
+                print(f"{account}|{currency}|{value}")
+        """
+
+    @Test("Exported beancount passes bean-check, shows Keel's balances in beancount, and imports back exactly",
+          .enabled(if: Oracles.usable("bean-check"), "needs beancount (pip install beancount)"))
+    func beancountRoundTrip() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            _ = try await ledger.post(batch: generatedBooks(entries: 400, seed: 7), by: .system, auditAs: "generated")
+            _ = try await ledger.closeYear(endingOn: CivilDate(2025, 12, 31), by: .system)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("keel-\(UUID().uuidString).beancount")
+            defer { try? FileManager.default.removeItem(at: file) }
+            var text = ""
+            #expect(try await ledger.export(.beancount) { text += $0 } == 401)
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            _ = try Oracles.run("bean-check", [file.path])
+            var theirs: [String: String] = [:]
+            for line in try Oracles.run("python3", ["-c", Self.beancountBalances, file.path]).split(separator: "\n") {
+                let fields = line.split(separator: "|").map(String.init)
+                theirs["\(fields[0])|\(fields[1])"] = fields[2]
+            }
+            let accounts = Dictionary(uniqueKeysWithValues: try await ledger.accounts().map { ($0.fullName, $0) })
+            var ours: [String: String] = [:]
+            for (key, value) in try await keelBalances(ledger) {
+                let parts = key.split(separator: "|").map(String.init)
+                ours["\(PlainTextExport.beancountName(accounts[parts[0]]!))|\(parts[1])"] = value
+            }
+            #expect(ours.count >= 9 && theirs == ours)
+            let before = try await keelBalances(ledger)
+            let statement = try await ledger.incomeStatement([try DateRange(from: CivilDate(2025, 1, 1), to: CivilDate(2025, 12, 31))])
+            try await withTestDatabase { other, otherContext in
+                let fresh = LedgerService(db: other, context: otherContext)
+                let summary = try await fresh.importJournal(path: file.path, format: .beancount, by: .system)
+                #expect(summary.companyCreated && summary.entries == 401 && summary.accountsCreated == 0)
+                #expect(try await keelBalances(fresh) == before)
+                // The closing entry comes back in the closing journal, so the year's statement reads the same.
+                let again = try await fresh.incomeStatement([try DateRange(from: CivilDate(2025, 1, 1), to: CivilDate(2025, 12, 31))])
+                #expect(again.amounts(of: "Net income") == statement.amounts(of: "Net income"))
+            }
+        }
+    }
+
+    @Test("Beancount constructs outside the subset are refused with their line, and nothing is written")
+    func beancountRefusals() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("keel-\(UUID().uuidString).beancount")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try """
+                option "operating_currency" "EUR"
+                2026-01-01 open Assets:Bank EUR
+                2026-01-02 * "Shop" "Paper" #office ^inv-9
+                  receipt: "R-17"
+                  Expenses:Office  12.50 EUR
+                  Assets:Bank
+                2026-01-03 balance Assets:Bank  -12.50 EUR
+                2026-01-04 * "Shares"
+                  Assets:Broker  10 ACME {12.00 EUR}
+                  Assets:Bank
+                2026-01-05 * "Lunch"
+                  Expenses:Food  10.00 USD @ 0.9 EUR
+                  Assets:Bank
+
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let error = await #expect(throws: DomainError.self) {
+                _ = try await ledger.importJournal(path: file.path, format: .beancount, by: .system)
+            }
+            #expect(error?.items.map { "\($0.line ?? 0) \($0.code)" } == [
+                "7 import.unsupported", "9 import.unsupported", "12 import.unsupported"])
+            #expect(try await ledger.entries().isEmpty)
+            // Without the refused lines it imports, with tags, links and metadata in the memo.
+            try """
+                option "operating_currency" "EUR"
+                2026-01-01 open Assets:Bank EUR
+                2026-01-02 * "Shop" "Paper" #office ^inv-9
+                  receipt: "R-17"
+                  Expenses:Office  12.50 EUR
+                  Assets:Bank
+
+                """.write(to: file, atomically: true, encoding: .utf8)
+            let summary = try await ledger.importJournal(path: file.path, format: .beancount, by: .system)
+            #expect(summary.entries == 1 && summary.accountsCreated == 2)
+            let entry = try await ledger.entry(id: try await ledger.entries()[0].id)
+            #expect(entry.memo == "Shop - Paper [#office ^inv-9; receipt: R-17]")
+            #expect(entry.lines.map(\.account.fullName) == ["Expenses:Office", "Assets:Bank"])
         }
     }
 }

@@ -62,6 +62,25 @@ expect_exit 0 "export ledger" -- "$keel" export ledger "$work/books.ledger"
 if command -v ledger >/dev/null; then
     expect_exit 0 "ledger-cli reads the export" -- ledger -f "$work/books.ledger" bal
 fi
+expect_exit 0 "export beancount" -- "$keel" export beancount "$work/books.beancount"
+if command -v bean-check >/dev/null; then
+    expect_exit 0 "bean-check accepts the export" -- bean-check "$work/books.beancount"
+fi
+expect_exit 0 "balance sheet" -- "$keel" report balance-sheet --as-of 2026-05-31
+grep -q '^Total liabilities and equity' "$work/out" && pass "balance sheet totals" || fail "BS: $(cat "$work/out")"
+expect_exit 0 "income statement as CSV with comparison" -- "$keel" report income-statement --from 2026-04-01 --to 2026-05-31 --compare --format csv
+grep -q '^total,0,,,Net income,-1200.00,0.00$' "$work/out" && pass "net income in the CSV" || fail "IS: $(cat "$work/out")"
+expect_exit 0 "cash flow as JSON" -- "$keel" report cash-flow --from 2026-04-01 --to 2026-05-31 --format json
+expect_exit 0 "general ledger" -- "$keel" report general-ledger --account 1010 --from 2026-04-01 --to 2026-05-31 --format csv
+grep -q 'Closing balance,,EUR,,,,-1200.00$' "$work/out" && pass "ledger detail closing balance" || fail "GL: $(cat "$work/out")"
+expect_exit 1 "general ledger of an unknown account fails" -- "$keel" report general-ledger --account 9999
+expect_exit 0 "period close" -- "$keel" period close 2026-05
+printf '2026-05-09 Late\n    Expenses:Rent   10.00 EUR\n    Assets:Current Assets:Bank\n' > "$work/late.ledger"
+expect_exit 1 "import into a closed period fails" -- "$keel" import ledger "$work/late.ledger"
+grep -q 'late.ledger:1: The period of 2026-05-09 is closed' "$work/err" && pass "closed period named" || fail "stderr: $(cat "$work/err")"
+expect_exit 1 "year-end close on a day that does not end the year fails" -- "$keel" period close-year --date 2026-12-31
+expect_exit 0 "period list" -- "$keel" period list
+grep -q '^2026-05  closed' "$work/out" && pass "closed month listed" || fail "periods: $(cat "$work/out")"
 
 # The API over HTTP, with and without the token.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -57,6 +57,16 @@ public struct ParsedTransaction: Sendable {
     public let payee: String
     public var postings: [Posting]
     public var notes: [String]
+    /// The transaction's code (ledger `(CODE)`, beancount `number:` metadata); Keel's own numbers
+    /// ("CLS-2025-000001") bring their journal back on import.
+    public var code: String?
+
+    /// The journal a Keel entry number names, if any.
+    var journal: String? {
+        guard let prefix = code?.split(separator: "-").first.map(String.init),
+              SeedJournals.journals.contains(where: { $0.0 == prefix }) else { return nil }
+        return prefix
+    }
 }
 
 /// The subset of ledger-cli / hledger journal syntax Keel imports: transactions (`DATE [*|!] [(CODE)] PAYEE`),
@@ -64,7 +74,7 @@ public struct ParsedTransaction: Sendable {
 /// the functional currency, comments and `account` directives. Anything else is refused with its line number.
 public struct JournalParser {
     public let dollar: Currency?
-    public private(set) var problems: [DomainError.Item] = []
+    public internal(set) var problems: [DomainError.Item] = []
     var current: ParsedTransaction?
     /// After a problem inside a transaction, its remaining lines are skipped rather than reported again.
     var skipping = false
@@ -155,11 +165,13 @@ public struct JournalParser {
         if let semicolon = rest.firstIndex(of: ";") { rest = String(rest[..<semicolon]) }
         rest = rest.trimmingCharacters(in: .whitespaces)
         if rest.hasPrefix("*") || rest.hasPrefix("!") { rest = String(rest.dropFirst()).trimmingCharacters(in: .whitespaces) }
+        var code: String?
         if rest.hasPrefix("("), let close = rest.firstIndex(of: ")") {
+            code = String(rest[rest.index(after: rest.startIndex)..<close])
             rest = String(rest[rest.index(after: close)...]).trimmingCharacters(in: .whitespaces)
         }
         current = ParsedTransaction(line: line, date: date, payee: String(rest.prefix(EntryRules.memoLengthMax)),
-                                    postings: [], notes: [])
+                                    postings: [], notes: [], code: code)
     }
 
     mutating func posting(_ text: String, line: Int) {

@@ -134,7 +134,11 @@ public enum EntryRules {
             problem(field, "ledger.line.both_sides", "A line has a debit or a credit, not both")
             return nil
         }
-        guard amount > 0 else {
+        // An exchange difference changes only the functional value of a foreign-currency balance: zero in the
+        // line's currency, a positive functional amount (what a revaluation posts).
+        let exchangeDifference = amount == 0 && line.currency != context.functionalCurrency
+            && (line.functionalAmount ?? 0) > 0
+        guard amount > 0 || exchangeDifference else {
             problem(field, "ledger.line.amount_not_positive", "Amounts are positive; use the other side instead")
             return nil
         }
@@ -168,7 +172,7 @@ public enum EntryRules {
                 problem("\(field).functionalAmount", "ledger.line.amount_not_positive", "Amounts are positive")
                 return nil
             }
-            return (given, Decimal(given) / (Decimal(amount) * scale))
+            return (given, amount == 0 ? 0 : Decimal(given) / (Decimal(amount) * scale))
         }
         guard let rate = line.rate ?? context.rateOnFile(line.currency, date) else {
             problem("\(field).rate", "ledger.rate.missing",

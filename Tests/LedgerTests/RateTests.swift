@@ -1,0 +1,57 @@
+import Fluent
+import Foundation
+import KeelTesting
+import Kernel
+@testable import Ledger
+import Platform
+import Testing
+
+@Suite("Exchange rates and revaluation")
+struct RateTests {
+    @Test("Rates import from CSV all or nothing, with every bad row named by its line")
+    func ratesCSV() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            let bad = try LedgerService.ratesCSV("date,currency,rate\n2026-03-31,USD,0.95\n2026-02-30,USD,1\n2026-03-31,EUR,1\n2026-03-31,GBP,-2\n")
+            let error = await #expect(throws: DomainError.self) { _ = try await ledger.setRates(bad, source: "r.csv", by: .system) }
+            #expect(error?.items.map { "\($0.line ?? 0) \($0.code)" } == ["3 date.invalid", "4 ledger.rate.functional",
+                                                                          "5 ledger.rate.invalid"])
+            #expect(try await ledger.rates().isEmpty)
+            let good = try LedgerService.ratesCSV("currency,date,rate\nUSD,2026-03-31,0.95\nGBP,2026-03-31,1.17\nUSD,2026-03-31,0.951\n")
+            #expect(try await ledger.setRates(good, source: "r.csv", by: .system) == 2)
+            #expect(try await ledger.rates().map { "\($0.currency) \($0.date) \($0.rate)" }
+                    == ["GBP 2026-03-31 1.17", "USD 2026-03-31 0.951"])
+            #expect(throws: DomainError.self) { _ = try LedgerService.ratesCSV("when,what\n") }
+        }
+    }
+
+    @Test("Revaluation moves a foreign balance to its value at the period-end rate, against exchange gains or losses")
+    func revaluation() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            _ = try await ledger.post(ProposedEntry(date: CivilDate(2026, 3, 10), memo: "USD customer", lines: [
+                ProposedLine(account: "1010", debit: 100_000, currency: .usd, functionalAmount: 92_000),
+                ProposedLine(account: "4100", credit: 92_000, currency: .eur)]), by: .system)
+            #expect(await domainErrorCode { _ = try await ledger.revalue(asOf: CivilDate(2026, 3, 31), by: .system) }
+                    == "ledger.rate.missing")
+            try await ledger.setRate("USD", on: CivilDate(2026, 3, 31), rate: "0.95", by: .system)
+            let march = try await ledger.revalue(asOf: CivilDate(2026, 3, 31), by: .system)
+            #expect(march.difference == 3_000 && march.lines.first?.after == 95_000)
+            var balances = try await ledger.trialBalance(asOf: CivilDate(2026, 3, 31))
+            #expect(balances.first { $0.account.code == "1010" }.map { ($0.balance, $0.functionalBalance) } ?? (0, 0) == (100_000, 95_000))
+            #expect(balances.first { $0.account.code == "4950" }?.balance == -3_000)
+            #expect(await domainErrorCode { _ = try await ledger.revalue(asOf: CivilDate(2026, 3, 31), by: .system) }
+                    == "ledger.revaluation.nothing")
+            try await ledger.setRate("USD", on: CivilDate(2026, 4, 30), rate: "0.90", by: .system)
+            let april = try await ledger.revalue(asOf: CivilDate(2026, 4, 30), by: .system)
+            #expect(april.difference == -5_000)
+            balances = try await ledger.trialBalance(asOf: CivilDate(2026, 4, 30))
+            #expect(balances.first { $0.account.code == "6950" }?.balance == 5_000)
+            #expect(try await ledger.verifyBooks().isEmpty)
+            // A zero amount is still refused where it is not an exchange difference.
+            #expect(await domainErrorCode { _ = try await ledger.post(ProposedEntry(date: CivilDate(2026, 4, 1), memo: "x", lines: [
+                ProposedLine(account: "1010", debit: 0, currency: .eur),
+                ProposedLine(account: "4100", credit: 0, currency: .eur)]), by: .system) } == "ledger.line.amount_not_positive")
+        }
+    }
+}

@@ -111,6 +111,7 @@ func registerPages(_ app: Application) {
     LedgerPages.register(signedIn)
     ReportPages.register(signedIn)
     PeriodPages.register(signedIn)
+    RatePages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

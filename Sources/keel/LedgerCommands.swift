@@ -108,7 +108,25 @@ func exportBooks(_ format: PlainTextFormat, to file: String) async throws {
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import books.",
-                                                    subcommands: [LedgerFile.self, BeancountFile.self])
+                                                    subcommands: [LedgerFile.self, BeancountFile.self, Rates.self])
+
+    struct Rates: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import exchange rates from CSV (header date,currency,rate), all or nothing.")
+        @ArgumentParser.Argument var file: String
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw DomainError.notFound("import.file_missing", "Cannot read \(file)")
+                }
+                let rows = try LedgerService.ratesCSV(String(decoding: data, as: UTF8.self))
+                let count = try await LedgerService(db: app.db, context: app.keelContext).setRates(
+                    rows, source: URL(fileURLWithPath: file).lastPathComponent, by: .system)
+                say("recorded \(count) rates")
+            }
+        }
+    }
 
     struct LedgerFile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

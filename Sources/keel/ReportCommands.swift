@@ -112,7 +112,23 @@ extension ReportCommand {
 struct PeriodCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "period", abstract: "Open, close and lock months; close a fiscal year.",
-        subcommands: [List.self, Close.self, Reopen.self, Lock.self, CloseYear.self])
+        subcommands: [List.self, Close.self, Reopen.self, Lock.self, CloseYear.self, Revalue.self])
+
+    struct Revalue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revalue foreign-currency balances at the rates on file for a date.")
+        @ArgumentParser.Option(help: "The revaluation date, YYYY-MM-DD (usually a month end).") var date: String
+        func run() async throws {
+            try await withApplication { app, _ in
+                let ledger = LedgerService(db: app.db, context: app.keelContext)
+                let company = try await ledger.requireCompany()
+                let result = try await ledger.revalue(asOf: try CivilDate.parse(date, field: "--date"), by: .system)
+                say("posted \(result.entry.number): \(result.lines.count) balances revalued, difference "
+                    + Money(minorUnits: result.difference, currency: company.currency).decimalString
+                    + " \(company.currency.code)")
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Months with postings and their state.")

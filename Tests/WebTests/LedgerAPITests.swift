@@ -276,4 +276,30 @@ struct LedgerAPITests {
             }
         }
     }
+
+    @Test("Rates over HTTP all or nothing by index; revaluation posts the difference")
+    func ratesAndRevaluation() async throws {
+        try await withBooks { app, token in
+            let usd = #"{"date": "2026-03-10", "memo": "USD", "lines": [{"account": "1010", "debit": "1000.00", "currency": "USD", "functionalAmount": "920.00"}, {"account": "4100", "credit": "920.00", "currency": "EUR"}]}"#
+            try await app.testing().test(.POST, "/api/v1/ledger/entries", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: usd)) { #expect($0.status == .created) }
+            try await app.testing().test(.POST, "/api/v1/ledger/rates", headers: jsonHeaders(token), body: ByteBuffer(string:
+                #"{"items": [{"currency": "USD", "date": "2026-03-31", "rate": "0.95"}, {"currency": "XYZ", "date": "2026-03-31", "rate": "1"}]}"#)) { response in
+                #expect(response.status == .unprocessableEntity)
+                let errors = json(response)["errors"] as? [[String: Any]] ?? []
+                #expect(errors.count == 1 && errors.first?["index"] as? Int == 1)
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/rates", headers: jsonHeaders(token), body: ByteBuffer(string:
+                #"{"items": [{"currency": "USD", "date": "2026-03-31", "rate": "0.95"}]}"#)) { response in
+                #expect(response.status == .created && json(response)["recorded"] as? Int == 1)
+            }
+            try await app.testing().test(.POST, "/api/v1/ledger/revaluation", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"date": "2026-03-31"}"#)) { response in
+                #expect(response.status == .created && json(response)["difference"] as? String == "30.00")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/rates?currency=USD", headers: bearer(token)) { response in
+                #expect((json(response)["items"] as? [[String: Any]])?.first?["rate"] as? String == "0.95")
+            }
+        }
+    }
 }

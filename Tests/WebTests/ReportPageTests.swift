@@ -99,4 +99,19 @@ struct ReportPageTests {
             #expect(periods.count == 12 && periods.allSatisfy { $0.state == .closed })
         }
     }
+
+    @Test("Rates are added one by one or pasted as CSV; a bad row is named by its line")
+    func rates() async throws {
+        try await withBooks { app, cookie, csrf in
+            try await app.testing().test(.POST, "/ledger/rates/import", headers: formHeaders(cookie: cookie),
+                                         body: formBody([("_csrf", csrf), ("csv", "date,currency,rate\n2026-01-31,USD,0.91\n2026-02-31,USD,0.9\n")])) { response in
+                #expect(response.status == .unprocessableEntity && response.body.string.contains("line 3:"))
+            }
+            try await app.testing().test(.POST, "/ledger/rates", headers: formHeaders(cookie: cookie),
+                                         body: formBody([("_csrf", csrf), ("currency", "usd"), ("date", "2026-01-31"), ("rate", "0.91")])) { response in
+                #expect(response.status == .ok && response.body.string.contains("Rate for USD saved."))
+                #expect(response.body.string.contains("0.91"))
+            }
+        }
+    }
 }

@@ -79,6 +79,11 @@ printf '2026-05-09 Late\n    Expenses:Rent   10.00 EUR\n    Assets:Current Asset
 expect_exit 1 "import into a closed period fails" -- "$keel" import ledger "$work/late.ledger"
 grep -q 'late.ledger:1: The period of 2026-05-09 is closed' "$work/err" && pass "closed period named" || fail "stderr: $(cat "$work/err")"
 expect_exit 1 "year-end close on a day that does not end the year fails" -- "$keel" period close-year --date 2026-12-31
+printf 'date,currency,rate\n2026-05-31,USD,0.92\n2026-05-31,XYZ,1\n' > "$work/rates.csv"
+expect_exit 1 "a rates file with an unknown currency is refused" -- "$keel" import rates "$work/rates.csv"
+grep -q 'rates.csv:3:' "$work/err" && pass "bad rate row named" || fail "stderr: $(cat "$work/err")"
+printf 'date,currency,rate\n2026-05-31,USD,0.92\n' > "$work/rates.csv"
+expect_exit 0 "import rates" -- "$keel" import rates "$work/rates.csv"
 expect_exit 0 "period list" -- "$keel" period list
 grep -q '^2026-05  closed' "$work/out" && pass "closed month listed" || fail "periods: $(cat "$work/out")"
 

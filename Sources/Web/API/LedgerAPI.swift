@@ -245,6 +245,41 @@ extension Draft {
     }
 }
 
+extension APIHandler {
+    func listRates(_ input: Operations.ListRates.Input) async throws -> Operations.ListRates.Output {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let rates = try await request.ledger.rates(currency: input.query.currency)
+        return .ok(.init(body: .json(.init(items: rates.map {
+            .init(currency: $0.currency.code, date: $0.date.description, rate: "\($0.rate)")
+        }))))
+    }
+
+    func setRates(_ input: Operations.SetRates.Input) async throws -> Operations.SetRates.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        do {
+            let count = try await request.ledger.setRates(body.items.enumerated().map {
+                (line: $0.offset, currency: $0.element.currency, date: $0.element.date, rate: $0.element.rate)
+            }, source: "api", by: principal)
+            return .created(.init(body: .json(.init(recorded: count))))
+        } catch let error as DomainError where error.code == "ledger.rates.invalid" {
+            // Over the API the items are numbered by index, not by line.
+            throw DomainError(error.kind, error.code, "\(error.items.count) rates cannot be recorded; none was",
+                              items: error.items.map { .init(index: $0.line, field: $0.field, code: $0.code, message: $0.message) })
+        }
+    }
+
+    func revalue(_ input: Operations.Revalue.Input) async throws -> Operations.Revalue.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let company = try await request.ledger.requireCompany()
+        let result = try await request.ledger.revalue(asOf: try CivilDate.parse(body.date, field: "date"), by: principal)
+        return .created(.init(body: .json(.init(
+            entry: .init(id: result.entry.id, number: result.entry.number, replayed: result.entry.replayed),
+            difference: Money(minorUnits: result.difference, currency: company.currency).decimalString))))
+    }
+}
+
 extension PeriodInfo {
     var api: Components.Schemas.Period {
         .init(month: month, state: .init(rawValue: state.rawValue)!, reason: reason)

@@ -47,6 +47,8 @@ public enum Demo {
             end = company.fiscalYear(containing: end).start.addingDays(-1)
         }
         for end in yearEnds { _ = try await ledger.closeYear(endingOn: end, by: .system) }
+        _ = try await ledger.setBudgets(DemoBooks.budget(for: company.fiscalYear(containing: today)), source: "demo",
+                                        by: .system)
         for person in people {
             // Demo colleagues get random passwords; the admin resets one to sign in as that person.
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),

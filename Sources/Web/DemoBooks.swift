@@ -13,9 +13,10 @@ enum DemoBooks {
             return Int64((seed >> 33) % UInt64(bound))
         }
         func line(_ account: String, debit: Int64? = nil, credit: Int64? = nil, currency: Currency = .eur,
-                  functional: Int64? = nil, memo: String? = nil) -> ProposedLine {
+                  functional: Int64? = nil, memo: String? = nil, department: String? = nil) -> ProposedLine {
             ProposedLine(account: account, debit: debit, credit: credit, currency: currency,
-                         functionalAmount: functional, memo: memo)
+                         functionalAmount: functional, memo: memo,
+                         dimensions: department.map { ["department": $0] } ?? [:])
         }
         let start = today.addingMonths(-24).monthStart
         var result = [ProposedEntry(journal: "OPN", date: start, memo: "Owner's capital paid in",
@@ -32,7 +33,9 @@ enum DemoBooks {
                 let tax = net * 19 / 100
                 let date = day(2 + Int(random(26)))
                 result.append(ProposedEntry(journal: "SAL", date: date, memo: "Invoice \(invoice)", lines: [
-                    line("1100", debit: net + tax), line("4000", credit: net), line("2100", credit: tax)]))
+                    line("1100", debit: net + tax),
+                    line("4000", credit: net, department: random(3) == 0 ? "Wholesale" : "Retail"),
+                    line("2100", credit: tax)]))
                 if date.addingDays(20) <= today {
                     result.append(ProposedEntry(journal: "BNK", date: date.addingDays(20), memo: "Receipt for invoice \(invoice)",
                                                 lines: [line("1010", debit: net + tax), line("1100", credit: net + tax)]))
@@ -49,7 +52,9 @@ enum DemoBooks {
             }
             let salaries = 1_050_000 + random(50_000)
             result.append(ProposedEntry(journal: "PAY", date: day(28), memo: "Salaries", lines: [
-                line("6000", debit: salaries), line("6050", debit: salaries / 5), line("1010", credit: salaries + salaries / 5)]))
+                line("6000", debit: salaries * 6 / 10, department: "Retail"),
+                line("6000", debit: salaries - salaries * 6 / 10, department: "Services"),
+                line("6050", debit: salaries / 5), line("1010", credit: salaries + salaries / 5)]))
             let utilities = 18_000 + random(9_000)
             result.append(ProposedEntry(journal: "BNK", date: day(15), memo: "Electricity and internet",
                                         lines: [line("6200", debit: utilities), line("1010", credit: utilities)]))
@@ -62,7 +67,7 @@ enum DemoBooks {
                 let euros = dollars * 92 / 100
                 result.append(ProposedEntry(journal: "SAL", date: day(20), memo: "Consulting for Redwood Inc. (USD)",
                                             lines: [line("1010", debit: dollars, currency: .usd, functional: euros),
-                                                    line("4100", credit: euros)]))
+                                                    line("4100", credit: euros, department: "Services")]))
             }
             if month == start.addingMonths(1) {
                 result.append(ProposedEntry(journal: "BNK", date: day(5), memo: "Bank loan for the van",
@@ -84,5 +89,25 @@ enum DemoBooks {
             month = month.addingMonths(1)
         }
         return result.filter { $0.date <= today }
+    }
+}
+
+extension DemoBooks {
+    /// A budget for the current fiscal year: monthly figures a little above last year's run rate.
+    static func budget(for year: Period) -> [BudgetRow] {
+        let monthly: [(String, String, String)] = [
+            ("4000", "30000.00", ""), ("4000", "22000.00", "department=Retail"),
+            ("4000", "8000.00", "department=Wholesale"), ("4100", "2000.00", ""),
+            ("5000", "6000.00", ""), ("6000", "9000.00", ""), ("6050", "1800.00", ""), ("6100", "2400.00", ""),
+            ("6200", "250.00", ""), ("6400", "420.00", ""),
+        ]
+        var rows: [BudgetRow] = []
+        for (index, month) in year.months.enumerated() {
+            for (account, amount, dimension) in monthly {
+                rows.append(BudgetRow(line: index + 1, account: account, month: String(month.start.description.prefix(7)),
+                                      amount: amount, dimension: dimension))
+            }
+        }
+        return rows
     }
 }

@@ -34,7 +34,8 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable { case table, csv
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "report", abstract: "Print reports.",
                                                     subcommands: [TrialBalance.self, BalanceSheet.self, IncomeStatement.self,
-                                                                  CashFlow.self, GeneralLedgerDetail.self])
+                                                                  CashFlow.self, GeneralLedgerDetail.self,
+                                                                  BudgetVsActual.self, Dimensions.self])
 
     struct TrialBalance: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -108,7 +109,25 @@ func exportBooks(_ format: PlainTextFormat, to file: String) async throws {
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import books.",
-                                                    subcommands: [LedgerFile.self, BeancountFile.self, Rates.self])
+                                                    subcommands: [LedgerFile.self, BeancountFile.self, Rates.self, Budget.self])
+
+    struct Budget: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import budget figures from CSV (header account,month,amount[,dimension]), all or nothing.")
+        @ArgumentParser.Argument var file: String
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw DomainError.notFound("import.file_missing", "Cannot read \(file)")
+                }
+                let rows = try LedgerService.budgetCSV(String(decoding: data, as: UTF8.self))
+                let count = try await LedgerService(db: app.db, context: app.keelContext).setBudgets(
+                    rows, source: URL(fileURLWithPath: file).lastPathComponent, by: .system)
+                say("recorded \(count) budget figures")
+            }
+        }
+    }
 
     struct Rates: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -84,6 +84,38 @@ extension ReportCommand {
         }
     }
 
+    struct BudgetVsActual: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "budget-vs-actual", abstract: "Income and expenses against the budget over a period.")
+        @OptionGroup var options: StatementOptions
+        @ArgumentParser.Option(help: "Only one dimension value, e.g. department=Sales.") var dimension = ""
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                let ledger = LedgerService(db: app.db, context: app.keelContext)
+                let company = try await ledger.requireCompany()
+                let range = try options.ranges(company, today: company.today(app.keelContext.clock))[0]
+                try options.print(try await ledger.budgetVsActual(range, dimension: dimension))
+            }
+        }
+    }
+
+    struct Dimensions: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "dimensions", abstract: "Income and expenses split by one dimension (department, project...).")
+        @OptionGroup var options: StatementOptions
+        @ArgumentParser.Option(help: "The dimension to split by.") var key = "department"
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                let ledger = LedgerService(db: app.db, context: app.keelContext)
+                let company = try await ledger.requireCompany()
+                let range = try options.ranges(company, today: company.today(app.keelContext.clock))[0]
+                try options.print(try await ledger.activityByDimension(range, key: key))
+            }
+        }
+    }
+
     struct GeneralLedgerDetail: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "general-ledger",

@@ -114,4 +114,27 @@ struct ReportPageTests {
             }
         }
     }
+
+    @Test("Budget figures import from the page; budget vs actual and activity by dimension render")
+    func budgets() async throws {
+        try await withBooks { app, cookie, csrf in
+            try await app.testing().test(.POST, "/ledger/budgets", headers: formHeaders(cookie: cookie),
+                                         body: formBody([("_csrf", csrf), ("csv", "account,month,amount\n4000,2025-03,900.00\n1010,2025-03,1\n")])) { response in
+                #expect(response.status == .unprocessableEntity && response.body.string.contains("line 3:"))
+            }
+            try await app.testing().test(.POST, "/ledger/budgets", headers: formHeaders(cookie: cookie),
+                                         body: formBody([("_csrf", csrf), ("csv", "account,month,amount\n4000,2025-03,900.00\n")])) { response in
+                #expect(response.status == .seeOther)
+            }
+            try await app.testing().test(.GET, "/ledger/reports/budget-vs-actual?from=2025-01-01&to=2025-12-31",
+                                         headers: ["Cookie": cookie]) { response in
+                #expect(response.status == .ok && response.body.string.contains("900.00")
+                        && response.body.string.contains("1,200.00") && response.body.string.contains("300.00"))
+            }
+            try await app.testing().test(.GET, "/ledger/reports/dimensions?from=2025-01-01&to=2025-12-31&key=project",
+                                         headers: ["Cookie": cookie]) { response in
+                #expect(response.status == .ok && response.body.string.contains("(no project)"))
+            }
+        }
+    }
 }

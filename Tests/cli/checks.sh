@@ -84,6 +84,10 @@ expect_exit 1 "a rates file with an unknown currency is refused" -- "$keel" impo
 grep -q 'rates.csv:3:' "$work/err" && pass "bad rate row named" || fail "stderr: $(cat "$work/err")"
 printf 'date,currency,rate\n2026-05-31,USD,0.92\n' > "$work/rates.csv"
 expect_exit 0 "import rates" -- "$keel" import rates "$work/rates.csv"
+printf 'account,month,amount\n6100,2026-05,1000.00\n' > "$work/budget.csv"
+expect_exit 0 "import budget" -- "$keel" import budget "$work/budget.csv"
+expect_exit 0 "budget vs actual" -- "$keel" report budget-vs-actual --from 2026-05-01 --to 2026-05-31 --format csv
+grep -q '^account,1,6100,Expenses:Rent,Rent,1000.00,1200.00,200.00$' "$work/out" && pass "budget vs actual row" || fail "BvA: $(cat "$work/out")"
 expect_exit 0 "period list" -- "$keel" period list
 grep -q '^2026-05  closed' "$work/out" && pass "closed month listed" || fail "periods: $(cat "$work/out")"
 

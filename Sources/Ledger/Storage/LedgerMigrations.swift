@@ -3,7 +3,7 @@ import SQLKit
 
 /// The Ledger's migrations, in order; names are stable forever.
 public enum LedgerMigrations {
-    public static var all: [any Migration] { [CreateLedger(), SeedJournals(), CreateDrafts()] }
+    public static var all: [any Migration] { [CreateLedger(), SeedJournals(), CreateDrafts(), CreateBudgets()] }
 }
 
 struct CreateLedger: AsyncMigration {
@@ -135,5 +135,24 @@ struct CreateDrafts: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.schema("ledger_drafts").delete()
+    }
+}
+
+struct CreateBudgets: AsyncMigration {
+    var name: String { "ledger.004.budgets" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("ledger_budgets").id()
+            .field("account_id", .uuid, .required, .references("ledger_accounts", "id"))
+            .field("month", .string, .required)
+            // "key=value" (department=Sales), or "" for the whole company.
+            .field("dimension", .string, .required)
+            .field("amount", .int64, .required)
+            .unique(on: "account_id", "month", "dimension")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("ledger_budgets").delete()
     }
 }

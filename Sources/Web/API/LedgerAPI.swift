@@ -135,6 +135,13 @@ extension APIHandler {
         case .cashFlow:
             statement = try await ledger.cashFlow(try ReportDates.periods(
                 from: query.from, to: query.to, compare: query.compare ?? false, company: company, today: today))
+        case .budgetVsActual:
+            statement = try await ledger.budgetVsActual(try ReportDates.periods(
+                from: query.from, to: query.to, compare: false, company: company, today: today)[0],
+                dimension: query.dimension ?? "")
+        case .dimensionActivity:
+            statement = try await ledger.activityByDimension(try ReportDates.periods(
+                from: query.from, to: query.to, compare: false, company: company, today: today)[0], key: query.key ?? "")
         }
         let document = StatementDocument(statement)
         return .ok(.init(body: .json(.init(
@@ -265,6 +272,21 @@ extension APIHandler {
         } catch let error as DomainError where error.code == "ledger.rates.invalid" {
             // Over the API the items are numbered by index, not by line.
             throw DomainError(error.kind, error.code, "\(error.items.count) rates cannot be recorded; none was",
+                              items: error.items.map { .init(index: $0.line, field: $0.field, code: $0.code, message: $0.message) })
+        }
+    }
+
+    func setBudgets(_ input: Operations.SetBudgets.Input) async throws -> Operations.SetBudgets.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        do {
+            let count = try await request.ledger.setBudgets(body.items.enumerated().map {
+                BudgetRow(line: $0.offset, account: $0.element.account, month: $0.element.month, amount: $0.element.amount,
+                          dimension: $0.element.dimension ?? "")
+            }, source: "api", by: principal)
+            return .created(.init(body: .json(.init(recorded: count))))
+        } catch let error as DomainError where error.code == "ledger.budget.invalid" {
+            throw DomainError(error.kind, error.code, "\(error.items.count) budget rows cannot be recorded; none was",
                               items: error.items.map { .init(index: $0.line, field: $0.field, code: $0.code, message: $0.message) })
         }
     }

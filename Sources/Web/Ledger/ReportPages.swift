@@ -13,6 +13,9 @@ enum ReportPages {
         ledger.get("reports", "balance-sheet") { try await statement($0, .balanceSheet) }
         ledger.get("reports", "income-statement") { try await statement($0, .incomeStatement) }
         ledger.get("reports", "cash-flow") { try await statement($0, .cashFlow) }
+        ledger.get("reports", "budget-vs-actual") { try await statement($0, .budgetVsActual) }
+        ledger.get("reports", "dimensions") { try await statement($0, .dimensions) }
+        ledger.post("budgets", use: importBudget)
         ledger.get("general-ledger", use: generalLedger)
     }
 
@@ -25,6 +28,8 @@ enum ReportPages {
         var format: String?
         var account: String?
         var page: String?
+        var dimension: String?
+        var key: String?
 
         func value(_ text: String?) -> String? { (text ?? "").isEmpty ? nil : text }
         var comparing: Bool { compare == "1" || compare == "on" }
@@ -32,14 +37,19 @@ enum ReportPages {
 
     enum Kind: String {
         case balanceSheet = "balance-sheet", incomeStatement = "income-statement", cashFlow = "cash-flow"
+        case budgetVsActual = "budget-vs-actual", dimensions
 
         var title: String {
             switch self {
             case .balanceSheet: "Balance sheet"
             case .incomeStatement: "Income statement"
             case .cashFlow: "Cash-flow statement"
+            case .budgetVsActual: "Budget vs actual"
+            case .dimensions: "Activity by dimension"
             }
         }
+
+        var comparable: Bool { self == .balanceSheet || self == .incomeStatement || self == .cashFlow }
     }
 
     static func csv(_ text: String, filename: String) -> Response {
@@ -75,6 +85,13 @@ enum ReportPages {
                 statement = kind == .incomeStatement ? try await ledger.incomeStatement(ranges)
                     : try await ledger.cashFlow(ranges)
                 glRange = ranges[0]
+            case .budgetVsActual, .dimensions:
+                let range = try ReportDates.periods(from: query.value(query.from), to: query.value(query.to), compare: false,
+                                                    company: company, today: today)[0]
+                statement = kind == .budgetVsActual
+                    ? try await ledger.budgetVsActual(range, dimension: query.dimension ?? "")
+                    : try await ledger.activityByDimension(range, key: query.value(query.key) ?? "department")
+                glRange = range
             }
         } catch let problem as DomainError where problem.kind == .invalid {
             error = FormError(problem)
@@ -86,6 +103,7 @@ enum ReportPages {
         let csvQuery = (request.url.query ?? "").split(separator: "&").filter { !$0.hasPrefix("format=") }
             .joined(separator: "&")
         return Layout.page(kind.title, request, status: error == nil ? .ok : .unprocessableEntity,
+                           notice: try? request.query.get(String.self, at: "notice"),
             .form(.method(.get), .action(path), .class("filters"),
                 .if(kind == .balanceSheet,
                     Layout.field("As of", name: "asOf", type: .date,
@@ -95,17 +113,52 @@ enum ReportPages {
                                      value: query.from ?? glRange?.from.description ?? "", error: error),
                         Layout.field("To", name: "to", type: .date,
                                      value: query.to ?? glRange?.to.description ?? "", error: error))),
-                .label(.class("check"), .input(.type(.checkbox), .name("compare"), .value("1"),
-                                              .checked(query.comparing)),
-                       .text("Compare with a year earlier")),
-                Layout.formError(error, fields: ["asOf", "from", "to"]),
+                .if(kind.comparable, .label(.class("check"), .input(.type(.checkbox), .name("compare"), .value("1"),
+                                                                   .checked(query.comparing)),
+                                            .text("Compare with a year earlier"))),
+                .if(kind == .budgetVsActual, Layout.field("Dimension", name: "dimension", value: query.dimension ?? "",
+                                                          error: error, hint: "Optional, e.g. department=Sales")),
+                .if(kind == .dimensions, Layout.field("Dimension", name: "key", value: query.key ?? "department",
+                                                      error: error, hint: "department, project, ...")),
+                Layout.formError(error, fields: ["asOf", "from", "to", "dimension", "key"]),
                 Layout.submit("Show")),
             .unwrap(statement) { statement in
                 .group(
                     .p(.a(.class("button"), .href("\(path)?\(csvQuery)\(csvQuery.isEmpty ? "" : "&")format=csv"),
                           .text("Download CSV"))),
                     statementTable(statement, glRange: glRange))
-            })
+            },
+            .if(kind == .budgetVsActual && request.principal?.can(Permission("ledger", .write)) == true,
+                .section(.class("card"),
+                    .h2("Import budget figures"),
+                    .form(.method(.post), .action("/ledger/budgets"),
+                        Layout.csrfField(request),
+                        .div(.class("field"),
+                            .label(.for("csv"), .text("CSV with a header row: account,month,amount[,dimension]")),
+                            .textarea(.id("csv"), .name("csv"), .attribute(named: "rows", value: "6"),
+                                      .text("account,month,amount,dimension\n")),
+                            .small(.class("hint"), .text("Amounts in \(company.currency.code); income and expenses as "
+                                + "positive figures. A row replaces the figure for the same account, month and dimension."))),
+                        Layout.submit("Import budget")))))
+    }
+
+    struct BudgetForm: Content { var csv: String? }
+
+    @Sendable static func importBudget(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.form(BudgetForm.self)
+        do {
+            let count = try await request.ledger.setBudgets(try LedgerService.budgetCSV(form.csv ?? ""),
+                                                            source: "pasted CSV", by: principal)
+            return request.redirect(to: "/ledger/reports/budget-vs-actual?notice=\(count)%20budget%20figures%20recorded")
+        } catch let error as DomainError where error.kind == .invalid {
+            let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
+            return Layout.page("Budget vs actual", request, status: .unprocessableEntity,
+                .p(.class("error banner"), .attribute(named: "role", value: "alert"),
+                   .text(details.isEmpty ? error.message : details)),
+                .pre(.text(form.csv ?? "")),
+                .p(.a(.class("button"), .href("/ledger/reports/budget-vs-actual"), .text("Back"))))
+        }
     }
 
     static func statementTable(_ statement: Statement, glRange: DateRange?) -> Node<HTML.BodyContext> {
@@ -233,6 +286,8 @@ enum ReportPages {
             ("Cash-flow statement", "/ledger/reports/cash-flow", "Where cash came from and went, indirect method"),
             ("General ledger", "/ledger/general-ledger", "Every line of an account with its running balance"),
             ("Trial balance", "/ledger/trial-balance", "Balances per account and currency"),
+            ("Budget vs actual", "/ledger/reports/budget-vs-actual", "Income and expenses against the budget"),
+            ("Activity by dimension", "/ledger/reports/dimensions", "Income and expenses per department or project"),
             ("Periods", "/ledger/periods", "Close, reopen and lock months; close the year"),
         ]
         return Layout.page("Reports", request,

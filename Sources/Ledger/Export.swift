@@ -20,6 +20,8 @@ extension LedgerService {
         let postable = accounts.values.sorted(by: { $0.fullName < $1.fullName }).filter { !$0.isHeader }
         var names: [String: String] = [:]
         switch format {
+        case .csv:
+            throw DomainError.invalid("export.format", "The books export as ledger or beancount; CSV is for reports")
         case .ledger:
             try write("; Books of \(company.name), exported by Keel. Functional currency \(company.currency.code).\n\n")
             for account in postable { try write("account \(account.fullName)\n") }
@@ -63,7 +65,7 @@ extension LedgerService {
                                         memo: try row.decode(column: "memo", as: String.self),
                                         lines: linesByEntry[id] ?? [], reversalOf: nil, reversedBy: nil, createdBy: "")
                 switch format {
-                case .ledger: try write(PlainTextExport.ledgerTransaction(entry, functional: company.currency))
+                case .ledger, .csv: try write(PlainTextExport.ledgerTransaction(entry, functional: company.currency))
                 case .beancount:
                     try write(PlainTextExport.beancountTransaction(entry, functional: company.currency, names: names))
                 }

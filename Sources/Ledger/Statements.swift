@@ -46,8 +46,9 @@ extension LedgerService {
         }
         let closing = try await db.sql.raw("""
             SELECT l.account_id AS account_id, CAST(SUM(l.func_debit - l.func_credit) AS BIGINT) AS amount
-            FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-            WHERE e.journal = 'CLS' AND l.date >= \(bind: range.from.description) AND l.date <= \(bind: range.to.description)
+            FROM ledger_lines l
+            WHERE l.entry_id IN (SELECT id FROM ledger_entries WHERE journal = 'CLS'
+                                 AND date >= \(bind: range.from.description) AND date <= \(bind: range.to.description))
             GROUP BY l.account_id
             """).all()
         for row in closing {
@@ -224,8 +225,9 @@ extension LedgerService {
         let closing = try await db.sql.raw("""
             SELECT l.account_id AS account_id, substr(l.date, 1, 7) AS month,
                    CAST(SUM(l.func_debit - l.func_credit) AS BIGINT) AS amount
-            FROM ledger_lines l JOIN ledger_entries e ON e.id = l.entry_id
-            WHERE e.journal = 'CLS' AND l.date >= \(bind: months[0] + "-01") AND l.date <= \(bind: through.monthEnd.description)
+            FROM ledger_lines l
+            WHERE l.entry_id IN (SELECT id FROM ledger_entries WHERE journal = 'CLS'
+                                 AND date >= \(bind: months[0] + "-01") AND date <= \(bind: through.monthEnd.description))
             GROUP BY l.account_id, substr(l.date, 1, 7)
             """).all()
         for (row, factor) in rows.map({ ($0, Int64(1)) }) + closing.map({ ($0, Int64(-1)) }) {

@@ -9,7 +9,7 @@ import Web
 /// `keel bench`: measurements run on purpose, never by the tests. Results go into BENCHMARKS.md with the command.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run benchmarks.",
-                                                    subcommands: [PlatformBench.self])
+                                                    subcommands: [PlatformBench.self, LedgerBench.self])
 }
 
 struct PlatformBench: AsyncParsableCommand {

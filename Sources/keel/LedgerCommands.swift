@@ -71,7 +71,26 @@ struct ReportCommand: AsyncParsableCommand {
 
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export the books.",
-                                                    subcommands: [LedgerFile.self, BeancountFile.self])
+                                                    subcommands: [LedgerFile.self, BeancountFile.self, Chart.self])
+
+    struct Chart: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the chart of accounts as CSV.")
+        @ArgumentParser.Argument(help: "The file to write ('-' for standard output).") var file: String
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                let text = try await LedgerService(db: app.db, context: app.keelContext).chartCSV()
+                if file == "-" {
+                    print(text, terminator: "")
+                } else {
+                    guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8)) else {
+                        throw DomainError.invalid("export.file", "Cannot write \(file)")
+                    }
+                    say("wrote the chart to \(file)")
+                }
+            }
+        }
+    }
 
     struct LedgerFile: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -109,7 +128,39 @@ func exportBooks(_ format: PlainTextFormat, to file: String) async throws {
 
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "import", abstract: "Import books.",
-                                                    subcommands: [LedgerFile.self, BeancountFile.self, Rates.self, Budget.self])
+                                                    subcommands: [LedgerFile.self, BeancountFile.self, CSVFile.self, Chart.self, Rates.self,
+                                                                  Budget.self])
+
+    struct CSVFile: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "csv",
+            abstract: "Import postings from CSV, one row per line; nothing is written unless the whole file is valid.",
+            discussion: """
+                Columns (header row, any order): date, entry (consecutive rows with the same value form one entry), \
+                account (code or full name), currency, debit and credit (or a signed amount); optional journal, \
+                memo, line_memo, functional_amount. One row per entry may leave its amount empty.
+                """)
+        @ArgumentParser.Argument var file: String
+        @ArgumentParser.Option(help: "The functional currency of a fresh database.") var currency: String?
+        func run() async throws { try await importBooks(.csv, file: file, currency: currency) }
+    }
+
+    struct Chart: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add accounts from a chart CSV (code,full_name[,type,subtype,header,archived,currency]).")
+        @ArgumentParser.Argument var file: String
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw DomainError.notFound("import.file_missing", "Cannot read \(file)")
+                }
+                let count = try await LedgerService(db: app.db, context: app.keelContext).importChart(
+                    String(decoding: data, as: UTF8.self), source: URL(fileURLWithPath: file).lastPathComponent, by: .system)
+                say("added \(count) accounts")
+            }
+        }
+    }
 
     struct Budget: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

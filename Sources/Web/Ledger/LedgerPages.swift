@@ -14,6 +14,9 @@ enum LedgerPages {
         ledger.get("setup", use: setupForm)
         ledger.post("setup", use: setUp)
         ledger.get("accounts", use: accounts)
+        ledger.post("accounts", use: createAccount)
+        ledger.post("accounts", "import", use: importChart)
+        ledger.post("accounts", ":code", "archive", use: archiveAccount)
         ledger.get("entries", use: entries)
         ledger.get("entries", "new", use: newEntry)
         ledger.post("entries", use: postEntry)
@@ -88,13 +91,51 @@ enum LedgerPages {
 
     // MARK: Chart of accounts
 
+    struct AccountForm: Content {
+        var code: String?
+        var fullName: String?
+        var subtype: String?
+        var header: String?
+        var currency: String?
+        var csv: String?
+    }
+
     @Sendable static func accounts(_ request: Request) async throws -> Response {
         try require(try request.requirePrincipal(), Permission("ledger", .read))
         guard try await request.ledger.company() != nil else { return needsSetup(request) }
+        if (try? request.query.get(String.self, at: "format")) == "csv" {
+            return ReportPages.csv(try await request.ledger.chartCSV(), filename: "chart-of-accounts.csv")
+        }
+        return try await renderAccounts(request, form: AccountForm(), error: nil,
+                                        notice: try? request.query.get(String.self, at: "notice"))
+    }
+
+    static func renderAccounts(_ request: Request, form: AccountForm, error: FormError?, notice: String?,
+                               status: HTTPResponseStatus = .ok) async throws -> Response {
+        let principal = try request.requirePrincipal()
         let accounts = try await request.ledger.accounts()
-        return Layout.page("Chart of accounts", request,
+        let canAdmin = principal.can(Permission("ledger", .admin))
+        return Layout.page("Chart of accounts", request, status: status, notice: notice,
+            .p(.class("actions"), .a(.class("button"), .href("/ledger/accounts?format=csv"), .text("Download CSV"))),
+            .if(canAdmin, .section(.class("card"),
+                .h2("Add an account"),
+                .form(.method(.post), .action("/ledger/accounts"), .class("filters"),
+                    Layout.csrfField(request),
+                    Layout.field("Code", name: "code", value: form.code ?? "", error: error, required: true),
+                    Layout.field("Full name", name: "fullName", value: form.fullName ?? "", error: error, required: true,
+                                 hint: "Under an existing header, e.g. Expenses:Marketing"),
+                    Layout.field("Subtype", name: "subtype", value: form.subtype ?? "", error: error,
+                                 hint: "Optional: bank, cash, receivable, payable, tax, ..."),
+                    Layout.field("Currency only", name: "currency", value: form.currency ?? "", error: error,
+                                 hint: "Optional restriction, e.g. USD"),
+                    .label(.class("check"), .input(.type(.checkbox), .name("header"), .value("1"),
+                                                  .checked(form.header == "1")), .text("Header (groups accounts)")),
+                    Layout.formError(error?.field == "csv" ? nil : error,
+                                     fields: ["code", "fullName", "subtype", "currency"]),
+                    Layout.submit("Add account")))),
             .div(.class("table-wrap"), .table(
-                .thead(.tr(.th("Code"), .th("Account"), .th("Type"), .th("Subtype"), .th("Status"))),
+                .thead(.tr(.th("Code"), .th("Account"), .th("Type"), .th("Subtype"), .th("Status"),
+                           .if(canAdmin, .th("")))),
                 .tbody(.forEach(accounts) { account in
                     let depth = account.fullName.split(separator: ":").count - 1
                     return .tr(.class(account.isHeader ? "header-row" : ""),
@@ -104,8 +145,57 @@ enum LedgerPages {
                         .td(.text(account.type.rawValue)),
                         .td(.text(account.subtype == .none ? "" : account.subtype.rawValue)),
                         .td(account.archived ? .span(.class("badge off"), .text("archived"))
-                            : .text(account.isHeader ? "header" : "")))
-                }))))
+                            : .text(account.isHeader ? "header" : "")),
+                        .if(canAdmin, .td(.if(!account.archived && !account.isHeader,
+                            .form(.method(.post), .action("/ledger/accounts/\(account.code)/archive"), .class("inline"),
+                                  Layout.csrfField(request),
+                                  .button(.type(.submit), .class("small"), .text("Archive")))))))
+                }))),
+            .if(canAdmin, .section(.class("card"),
+                .h2("Add accounts from CSV"),
+                .form(.method(.post), .action("/ledger/accounts/import"),
+                    Layout.csrfField(request),
+                    .div(.class(error?.field == "csv" ? "field invalid" : "field"),
+                        .label(.for("csv"), .text("Columns code,full_name[,type,subtype,header,archived,currency], as the "
+                            + "download writes them; existing accounts are left alone")),
+                        .textarea(.id("csv"), .name("csv"), .attribute(named: "rows", value: "6"),
+                                  .text(form.csv ?? "code,full_name,subtype,header\n")),
+                        .unwrap(error?.field == "csv" ? error?.message : nil) { .p(.class("error"), .text($0)) }),
+                    Layout.submit("Add accounts")))))
+    }
+
+    @Sendable static func createAccount(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.form(AccountForm.self)
+        do {
+            let account = try await request.ledger.createAccount(
+                code: form.code ?? "", fullName: form.fullName ?? "", subtype: try AccountSubtype.parse(form.subtype),
+                isHeader: form.header == "1", currency: form.currency, by: principal)
+            return request.redirect(to: "/ledger/accounts?notice=Account%20\(account.code)%20added")
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            return try await renderAccounts(request, form: form, error: FormError(error), notice: nil,
+                                            status: error.kind == .conflict ? .conflict : .unprocessableEntity)
+        }
+    }
+
+    @Sendable static func archiveAccount(_ request: Request) async throws -> Response {
+        let account = try await request.ledger.archiveAccount(code: request.parameters.get("code") ?? "",
+                                                              by: try request.requirePrincipal())
+        return request.redirect(to: "/ledger/accounts?notice=Account%20\(account.code)%20archived")
+    }
+
+    @Sendable static func importChart(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.form(AccountForm.self)
+        do {
+            let count = try await request.ledger.importChart(form.csv ?? "", source: "pasted CSV", by: principal)
+            return request.redirect(to: "/ledger/accounts?notice=\(count)%20accounts%20added")
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
+            return try await renderAccounts(request, form: form,
+                                            error: FormError(field: "csv", message: details.isEmpty ? error.message : details),
+                                            notice: nil, status: .unprocessableEntity)
+        }
     }
 
     // MARK: Journal

@@ -1,0 +1,194 @@
+import ArgumentParser
+import Fluent
+import Foundation
+import Kernel
+import Ledger
+import Platform
+import Vapor
+import Web
+
+/// `keel bench ledger`: a generated company journal imported into Keel and read by ledger-cli and hledger, then
+/// reports and batch posting on the imported book. Prints one line per figure for BENCHMARKS.md.
+struct LedgerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Import a generated journal (vs ledger-cli and hledger), then time reports and batch posting.")
+
+    @ArgumentParser.Option(help: "Transactions in the generated journal.") var transactions = 1_000_000
+    @ArgumentParser.Option(help: "Entries to post in batches after the import.") var batchEntries = 100_000
+    @ArgumentParser.Option(help: "Entries per batch.") var batchSize = 10_000
+    @ArgumentParser.Option(help: "A PostgreSQL URL (an empty database) instead of a scratch SQLite file.")
+    var databaseURL: String?
+    @ArgumentParser.Flag(help: "Do not run ledger and hledger.") var skipOracles = false
+    @ArgumentParser.Option(help: "Keep the generated journal at this path.") var journal: String?
+
+    func run() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = journal ?? folder.appendingPathComponent("company.ledger").path
+        let generation = try timed { try Self.generate(transactions: transactions, to: path) }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        say("journal: \(transactions) transactions, \(size / 1_000_000) MB, generated in \(seconds(generation)) s")
+        if !skipOracles {
+            for tool in ["ledger", "hledger"] {
+                guard let executable = ["/usr/bin", "/usr/local/bin"].map({ "\($0)/\(tool)" })
+                    .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+                    say("\(tool): not installed, skipped")
+                    continue
+                }
+                var peak = 0
+                let duration = try timed { peak = try Self.runMeasured(executable, ["-f", path, "bal"]) }
+                say(line("\(tool) bal", duration, memory: peak))
+            }
+        }
+        let location: DatabaseLocation = try databaseURL.map { try DatabaseLocation.parse($0) }
+            ?? .sqlite(path: folder.appendingPathComponent("bench.sqlite").path)
+        var config = KeelConfig(database: location, auditHeadPath: folder.appendingPathComponent("head").path)
+        config.bcryptCost = 4
+        try await withApplication(config: config) { app, _ in
+            let ledger = LedgerService(db: app.db, context: app.keelContext)
+            say("database: \(app.db.isPostgres ? "PostgreSQL" : "SQLite (WAL, synchronous=FULL)")")
+            let memoryBefore = Self.peakMemory(RUSAGE_SELF)
+            var summary: ImportSummary?
+            let importing = try await timedAsync {
+                summary = try await ledger.importJournal(path: path, currency: "EUR", by: .system)
+            }
+            say(line("keel import ledger (\(summary?.entries ?? 0) entries)", importing,
+                     memory: max(Self.peakMemory(RUSAGE_SELF), memoryBefore)))
+            let end = CivilDate(2026, 12, 31)
+            let year = try DateRange(from: CivilDate(2026, 1, 1), to: end)
+            try await report("trial balance", runs: 5) { _ = try await ledger.trialBalance(asOf: end) }
+            try await report("trial balance mid-month", runs: 5) { _ = try await ledger.trialBalance(asOf: CivilDate(2026, 6, 15)) }
+            try await report("balance sheet", runs: 5) { _ = try await ledger.balanceSheet(asOf: [end]) }
+            try await report("income statement (year)", runs: 5) { _ = try await ledger.incomeStatement([year]) }
+            try await report("general ledger, first page of Bank", runs: 5) {
+                _ = try await ledger.generalLedger(account: "1010", range: year, limit: 100)
+            }
+            try await report("general ledger, page 1,000 of Bank", runs: 5) {
+                _ = try await ledger.generalLedger(account: "1010", range: year, limit: 100, offset: 100_000)
+            }
+            var posted = 0
+            var batches: [ProposedEntry] = []
+            let batchDuration = try await timedAsync {
+                var seed: UInt64 = 99
+                while posted < batchEntries {
+                    batches = (0..<min(batchSize, batchEntries - posted)).map { index in
+                        Self.entry(index: posted + index, seed: &seed, year: 2027)
+                    }
+                    posted += try await ledger.post(batch: batches, by: .system, auditAs: "bench-\(posted)").count
+                }
+            }
+            say(line("batch posting, \(batchSize) entries per batch", batchDuration, count: posted))
+            let problems = try await ledger.verifyBooks()
+            say("verify: " + (problems.isEmpty ? "books balance" : "\(problems.count) problems"))
+        }
+    }
+
+    /// Sales with VAT (3 postings), purchases, payroll, rent and receipts (2 postings): ~2.5 postings a transaction.
+    static func entry(index: Int, seed: inout UInt64, year: Int) -> ProposedEntry {
+        func next(_ bound: Int64) -> Int64 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int64((seed >> 33) % UInt64(bound))
+        }
+        let date = CivilDate(year, 1, 1).addingDays(Int(next(365)))
+        let amount = 100 + next(2_000_000)
+        let lines: [ProposedLine]
+        switch next(4) {
+        case 0, 1:
+            let tax = amount * 19 / 100
+            lines = [ProposedLine(account: "1100", debit: amount + tax, currency: .eur),
+                     ProposedLine(account: "4000", credit: amount, currency: .eur),
+                     ProposedLine(account: "2100", credit: tax, currency: .eur)]
+        case 2:
+            lines = [ProposedLine(account: "1010", debit: amount, currency: .eur),
+                     ProposedLine(account: "1100", credit: amount, currency: .eur)]
+        default:
+            lines = [ProposedLine(account: ["5000", "6000", "6100", "6200"][Int(next(4))], debit: amount, currency: .eur),
+                     ProposedLine(account: "1010", credit: amount, currency: .eur)]
+        }
+        return ProposedEntry(journal: "GEN", date: date, memo: "Bench \(index)", lines: lines)
+    }
+
+    /// Writes the journal in the ledger-cli syntax Keel exports, streaming.
+    static func generate(transactions: Int, to path: String) throws {
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: path) else {
+            throw DomainError.invalid("bench.file", "Cannot write \(path)")
+        }
+        defer { try? handle.close() }
+        let names = Dictionary(uniqueKeysWithValues: StandardChart.rows.map { ($0.code, $0.fullName) })
+        var seed: UInt64 = 2026
+        var buffer = ""
+        for index in 0..<transactions {
+            // Two years, in date order within each day block, as a company's journal would be.
+            let entry = Self.entry(index: index, seed: &seed, year: 2025 + index * 2 / max(transactions, 1))
+            buffer += "\(entry.date) \(entry.memo)\n"
+            for line in entry.lines {
+                let amount = line.debit ?? -(line.credit ?? 0)
+                buffer += "    \(names[line.account]!)  \(Money(minorUnits: amount, currency: .eur).decimalString) EUR\n"
+            }
+            buffer += "\n"
+            if buffer.utf8.count > 1 << 20 {
+                handle.write(Data(buffer.utf8))
+                buffer = ""
+            }
+        }
+        handle.write(Data(buffer.utf8))
+    }
+
+    /// Runs a tool to completion, its output discarded; returns the peak memory of the children so far.
+    static func runMeasured(_ executable: String, _ arguments: [String]) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DomainError.invalid("bench.tool_failed", "\(executable) exited with \(process.terminationStatus)")
+        }
+        return peakMemory(RUSAGE_CHILDREN)
+    }
+
+    static func peakMemory(_ who: __rusage_who) -> Int {
+        var usage = rusage()
+        getrusage(who.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+
+    func report(_ what: String, runs: Int, _ work: () async throws -> Void) async throws {
+        var durations: [Duration] = []
+        for _ in 0..<runs { durations.append(try await timedAsync(work)) }
+        durations.sort()
+        say(line("\(what) (median of \(runs))", durations[runs / 2]))
+    }
+
+    func timed(_ work: () throws -> Void) throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try work()
+        return clock.now - start
+    }
+
+    func timedAsync(_ work: () async throws -> Void) async throws -> Duration {
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await work()
+        return clock.now - start
+    }
+
+    func seconds(_ duration: Duration) -> String {
+        String(format: "%.2f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    }
+
+    func line(_ what: String, _ duration: Duration, count: Int? = nil, memory: Int? = nil) -> String {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        var text = what.padding(toLength: 46, withPad: " ", startingAt: 0)
+        text += value < 1 ? String(format: "%9.1f ms", value * 1000) : String(format: "%9.2f s ", value)
+        if let count { text += String(format: "   %8.0f /s", Double(count) / value) }
+        if let memory { text += "   peak \(memory / 1_000_000) MB" }
+        return text
+    }
+}

@@ -139,11 +139,13 @@ extension LedgerService {
     func balanceSums(asOf: CivilDate) async throws -> [BalanceKey: (Int64, Int64)] {
         let month = String(asOf.description.prefix(7))
         var sums: [BalanceKey: (Int64, Int64)] = [:]
+        // At a month end the month is whole too, and no line needs reading.
         let whole = try await db.sql.raw("""
             SELECT account_id, currency, CAST(SUM(debit - credit) AS BIGINT) AS balance, CAST(SUM(func_debit - func_credit) AS BIGINT) AS func
-            FROM ledger_balances WHERE month < \(bind: month) GROUP BY account_id, currency
+            FROM ledger_balances WHERE month \(unsafeRaw: asOf.isMonthEnd ? "<=" : "<") \(bind: month)
+            GROUP BY account_id, currency
             """).all()
-        let partial = try await db.sql.raw("""
+        let partial = asOf.isMonthEnd ? [] : try await db.sql.raw("""
             SELECT account_id, currency, CAST(SUM(debit - credit) AS BIGINT) AS balance, CAST(SUM(func_debit - func_credit) AS BIGINT) AS func
             FROM ledger_lines WHERE date >= \(bind: asOf.monthStart.description) AND date <= \(bind: asOf.description)
             GROUP BY account_id, currency

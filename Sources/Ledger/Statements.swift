@@ -37,7 +37,8 @@ extension LedgerService {
         return result
     }
 
-    /// Movement per account over `range`, debit positive, leaving out year-end closing entries (journal CLS): an income
+    /// Movement per account over `range`, debit positive, leaving out year-end closing entries (found from the
+    /// entries' date index: the CROSS JOIN makes SQLite start from the few entries, not the many lines) (journal CLS): an income
     /// statement shows the year's earnings, not their transfer to retained earnings.
     func activity(_ range: DateRange) async throws -> [String: Int64] {
         var result = try await functionalBalances(asOf: range.to)
@@ -46,9 +47,9 @@ extension LedgerService {
         }
         let closing = try await db.sql.raw("""
             SELECT l.account_id AS account_id, CAST(SUM(l.func_debit - l.func_credit) AS BIGINT) AS amount
-            FROM ledger_lines l
-            WHERE l.entry_id IN (SELECT id FROM ledger_entries WHERE journal = 'CLS'
-                                 AND date >= \(bind: range.from.description) AND date <= \(bind: range.to.description))
+            FROM ledger_entries e CROSS JOIN ledger_lines l
+            WHERE l.entry_id = e.id AND e.journal = 'CLS'
+              AND e.date >= \(bind: range.from.description) AND e.date <= \(bind: range.to.description)
             GROUP BY l.account_id
             """).all()
         for row in closing {
@@ -225,9 +226,9 @@ extension LedgerService {
         let closing = try await db.sql.raw("""
             SELECT l.account_id AS account_id, substr(l.date, 1, 7) AS month,
                    CAST(SUM(l.func_debit - l.func_credit) AS BIGINT) AS amount
-            FROM ledger_lines l
-            WHERE l.entry_id IN (SELECT id FROM ledger_entries WHERE journal = 'CLS'
-                                 AND date >= \(bind: months[0] + "-01") AND date <= \(bind: through.monthEnd.description))
+            FROM ledger_entries e CROSS JOIN ledger_lines l
+            WHERE l.entry_id = e.id AND e.journal = 'CLS'
+              AND e.date >= \(bind: months[0] + "-01") AND e.date <= \(bind: through.monthEnd.description)
             GROUP BY l.account_id, substr(l.date, 1, 7)
             """).all()
         for (row, factor) in rows.map({ ($0, Int64(1)) }) + closing.map({ ($0, Int64(-1)) }) {

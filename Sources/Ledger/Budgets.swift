@@ -59,9 +59,7 @@ extension LedgerService {
             }
         }
         if !problems.isEmpty {
-            throw DomainError(.invalid, "ledger.budget.invalid",
-                              "\(source):\(problems[0].line ?? 0): \(problems[0].message) (\(problems.count) problem"
-                                + "\(problems.count == 1 ? "" : "s"); no budget was recorded)", items: problems)
+            throw Self.rowsError("ledger.budget.invalid", source: source, problems, outcome: "; no budget was recorded")
         }
         guard !order.isEmpty else { throw DomainError.invalid("ledger.budget.empty", "\(source) has no budget rows") }
         let values = order.map { cells[$0]! }
@@ -167,18 +165,7 @@ extension LedgerService {
         let difference = Dictionary(uniqueKeysWithValues: Set(actual.keys).union(budget.keys).map {
             ($0, (actual[$0] ?? 0) - (budget[$0] ?? 0))
         })
-        let columns = [budget, actual, difference]
-        var statement: [Statement.Row] = []
-        var totals: [[Int64]] = []
-        for (title, type, sign) in [("Income", AccountType.income, Int64(-1)), ("Expenses", .expense, 1)] {
-            statement.append(.init(kind: .section, level: 0, label: title, amounts: []))
-            let tree = StatementTree.rows(accounts: accounts.filter { $0.type == type }, columns: columns, sign: sign,
-                                          level: 1)
-            statement += tree.rows
-            statement.append(.init(kind: .total, level: 0, label: "Total \(title.lowercased())", amounts: tree.totals))
-            totals.append(tree.totals)
-        }
-        statement.append(.init(kind: .total, level: 0, label: "Net income", amounts: zip(totals[0], totals[1]).map(-)))
+        let statement = profitAndLossRows(accounts: accounts, columns: [budget, actual, difference])
         return Statement(report: "budget-vs-actual",
                          title: "Budget vs actual" + (dimension.isEmpty ? "" : " (\(dimension))"),
                          currency: company.currency, columns: ["Budget", "Actual", "Actual - budget"],
@@ -199,18 +186,7 @@ extension LedgerService {
         let values = byValue.keys.sorted()
         var untagged = total
         for value in values { for (account, amount) in byValue[value]! { untagged[account, default: 0] -= amount } }
-        let columns = values.map { byValue[$0]! } + [untagged, total]
-        var rows: [Statement.Row] = []
-        var totals: [[Int64]] = []
-        for (title, type, sign) in [("Income", AccountType.income, Int64(-1)), ("Expenses", .expense, 1)] {
-            rows.append(.init(kind: .section, level: 0, label: title, amounts: []))
-            let tree = StatementTree.rows(accounts: accounts.filter { $0.type == type }, columns: columns, sign: sign,
-                                          level: 1)
-            rows += tree.rows
-            rows.append(.init(kind: .total, level: 0, label: "Total \(title.lowercased())", amounts: tree.totals))
-            totals.append(tree.totals)
-        }
-        rows.append(.init(kind: .total, level: 0, label: "Net income", amounts: zip(totals[0], totals[1]).map(-)))
+        let rows = profitAndLossRows(accounts: accounts, columns: values.map { byValue[$0]! } + [untagged, total])
         return Statement(report: "dimension-activity", title: "Income and expenses by \(key)", currency: company.currency,
                          columns: values + ["(no \(key))", "Total"], rows: rows)
     }

@@ -84,9 +84,7 @@ extension LedgerService {
         }
         if !problems.isEmpty {
             problems.sort { ($0.line ?? 0) < ($1.line ?? 0) }
-            throw DomainError(.invalid, "ledger.chart.invalid",
-                              "\(source):\(problems[0].line ?? 0): \(problems[0].message) (\(problems.count) problem"
-                                + "\(problems.count == 1 ? "" : "s"); no account was added)", items: problems)
+            throw Self.rowsError("ledger.chart.invalid", source: source, problems, outcome: "; no account was added")
         }
         let ordered = rows.sorted { $0.path.fullName.split(separator: ":").count < $1.path.fullName.split(separator: ":").count }
         let known = Dictionary(uniqueKeysWithValues: existing.map { ($0.fullName, UUID(uuidString: $0.id)!) })

@@ -195,12 +195,16 @@ extension LedgerService {
     }
 
     static func importError(_ path: String, _ problems: [DomainError.Item]) -> DomainError {
-        let file = URL(fileURLWithPath: path).lastPathComponent
+        rowsError("import.invalid", source: URL(fileURLWithPath: path).lastPathComponent, problems,
+                  outcome: " in all; nothing was imported")
+    }
+
+    /// Problems found in the rows of a file or a pasted text, each with its line: the first is named as
+    /// `source:line`, then how many there are and what was therefore not done.
+    static func rowsError(_ code: String, source: String, _ problems: [DomainError.Item], outcome: String) -> DomainError {
         let first = problems[0]
-        return DomainError(.invalid, "import.invalid",
-                           "\(file):\(first.line ?? 0): \(first.message) (\(problems.count) problem"
-                            + "\(problems.count == 1 ? "" : "s") in all; nothing was imported)",
-                           items: problems)
+        return DomainError(.invalid, code, "\(source):\(first.line ?? 0): \(first.message) (\(problems.count) problem"
+                            + "\(problems.count == 1 ? "" : "s")\(outcome))", items: problems)
     }
 
     /// Creates the accounts a file names that the chart lacks, with their parents (as headers), and returns

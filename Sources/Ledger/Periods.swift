@@ -54,13 +54,7 @@ extension LedgerService {
             throw DomainError.invalid("ledger.period.invalid", "'\(month)' is not a month like 2026-03", field: "month")
         }
         return try await writeTransaction(db) { tx in
-            let row = try await PeriodModel.query(on: tx).filter(\.$month == month).first() ?? {
-                let fresh = PeriodModel()
-                fresh.id = UUID.v7()
-                fresh.month = month
-                fresh.state = PeriodState.open.rawValue
-                return fresh
-            }()
+            let row = try await PeriodModel.row(for: month, on: tx)
             let before = PeriodInfo(month: month, state: PeriodState(rawValue: row.state) ?? .open, reason: row.reason)
             if before.state == .locked {
                 throw DomainError.conflict("ledger.period.locked", "\(month) is locked and cannot change")
@@ -143,13 +137,7 @@ extension LedgerService {
                                               by: actor)
             var closed: [String] = []
             for month in year.months.map({ String($0.start.description.prefix(7)) }) {
-                let row = try await PeriodModel.query(on: tx).filter(\.$month == month).first() ?? {
-                    let fresh = PeriodModel()
-                    fresh.id = UUID.v7()
-                    fresh.month = month
-                    fresh.state = PeriodState.open.rawValue
-                    return fresh
-                }()
+                let row = try await PeriodModel.row(for: month, on: tx)
                 guard row.state == PeriodState.open.rawValue else { continue }
                 row.state = PeriodState.closed.rawValue
                 row.reason = nil
@@ -161,5 +149,17 @@ extension LedgerService {
                                     before: nil as YearEndClose?, after: result)
             return result
         }
+    }
+}
+
+extension PeriodModel {
+    /// The month's row, or a new open one (not yet saved) for a month nothing has been posted into.
+    static func row(for month: String, on db: any Database) async throws -> PeriodModel {
+        if let row = try await PeriodModel.query(on: db).filter(\.$month == month).first() { return row }
+        let fresh = PeriodModel()
+        fresh.id = UUID.v7()
+        fresh.month = month
+        fresh.state = PeriodState.open.rawValue
+        return fresh
     }
 }

@@ -64,9 +64,7 @@ extension LedgerService {
             }
         }
         if !problems.isEmpty {
-            throw DomainError(.invalid, "ledger.rates.invalid",
-                              "\(source):\(problems[0].line ?? 0): \(problems[0].message) (\(problems.count) problem"
-                                + "\(problems.count == 1 ? "" : "s"); no rate was recorded)", items: problems)
+            throw Self.rowsError("ledger.rates.invalid", source: source, problems, outcome: "; no rate was recorded")
         }
         guard !parsed.isEmpty else { throw DomainError.invalid("ledger.rates.empty", "\(source) has no rates") }
         // A later row for the same currency and date wins, as it would typed in one after the other.

@@ -37,12 +37,15 @@ extension LedgerService {
         return result
     }
 
-    /// Movement per account over `range`, debit positive, leaving out year-end closing entries (found from the
-    /// entries' date index: the CROSS JOIN makes SQLite start from the few entries, not the many lines) (journal CLS): an income
-    /// statement shows the year's earnings, not their transfer to retained earnings.
-    func activity(_ range: DateRange) async throws -> [String: Int64] {
+    /// Movement per account over `range`, debit positive, leaving out year-end closing entries (journal CLS): an
+    /// income statement shows the year's earnings, not their transfer to retained earnings. The closing entries are
+    /// found from the entries' journal and date (the CROSS JOIN makes SQLite start from the few entries, not the
+    /// many lines). `opening` is the balances the day before the range, when the caller has them already.
+    func activity(_ range: DateRange, opening: [String: Int64]? = nil) async throws -> [String: Int64] {
         var result = try await functionalBalances(asOf: range.to)
-        for (account, amount) in try await functionalBalances(asOf: range.from.addingDays(-1)) {
+        let before: [String: Int64]
+        if let opening { before = opening } else { before = try await functionalBalances(asOf: range.from.addingDays(-1)) }
+        for (account, amount) in before {
             result[account, default: 0] -= amount
         }
         let closing = try await db.sql.raw("""
@@ -108,14 +111,20 @@ extension LedgerService {
         let accounts = try await accounts()
         var columns: [[String: Int64]] = []
         for range in ranges { columns.append(try await activity(range)) }
+        return Statement(report: "income-statement", title: "Income statement", currency: company.currency,
+                         columns: ranges.map(\.description), rows: profitAndLossRows(accounts: accounts, columns: columns))
+    }
+
+    /// Income and expenses with their totals and net income: the body of every statement of earnings (income
+    /// statement, budget vs actual, activity by dimension).
+    func profitAndLossRows(accounts: [Account], columns: [[String: Int64]]) -> [Statement.Row] {
         var rows: [Statement.Row] = []
         let income = section("Income", type: .income, sign: -1, accounts: accounts, columns: columns, into: &rows)
         rows.append(.init(kind: .total, level: 0, label: "Total income", amounts: income))
         let expenses = section("Expenses", type: .expense, sign: 1, accounts: accounts, columns: columns, into: &rows)
         rows.append(.init(kind: .total, level: 0, label: "Total expenses", amounts: expenses))
         rows.append(.init(kind: .total, level: 0, label: "Net income", amounts: zip(income, expenses).map(-)))
-        return Statement(report: "income-statement", title: "Income statement", currency: company.currency,
-                         columns: ranges.map(\.description), rows: rows)
+        return rows
     }
 
     // MARK: Cash flow
@@ -139,10 +148,10 @@ extension LedgerService {
         var netIncome: [Int64] = []
         var opening: [Int64] = []
         for range in ranges {
-            let movement = try await activity(range)
+            let before = try await functionalBalances(asOf: range.from.addingDays(-1))
+            let movement = try await activity(range, opening: before)
             columns.append(movement)
             netIncome.append(-movement.reduce(0) { profitAndLoss.contains($1.key) ? $0 + $1.value : $0 })
-            let before = try await functionalBalances(asOf: range.from.addingDays(-1))
             opening.append(before.reduce(0) { cashIDs.contains($1.key) ? $0 + $1.value : $0 })
         }
         var rows: [Statement.Row] = [.init(kind: .section, level: 0, label: "Operating activities", amounts: [])]

@@ -151,13 +151,8 @@ struct ImportCommand: AsyncParsableCommand {
         @ArgumentParser.Argument var file: String
 
         func run() async throws {
-            try await withApplication { app, _ in
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw DomainError.notFound("import.file_missing", "Cannot read \(file)")
-                }
-                let count = try await LedgerService(db: app.db, context: app.keelContext).importChart(
-                    String(decoding: data, as: UTF8.self), source: URL(fileURLWithPath: file).lastPathComponent, by: .system)
-                say("added \(count) accounts")
+            try await importTable(file) { ledger, text, source in
+                "added \(try await ledger.importChart(text, source: source, by: .system)) accounts"
             }
         }
     }
@@ -168,14 +163,9 @@ struct ImportCommand: AsyncParsableCommand {
         @ArgumentParser.Argument var file: String
 
         func run() async throws {
-            try await withApplication { app, _ in
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw DomainError.notFound("import.file_missing", "Cannot read \(file)")
-                }
-                let rows = try LedgerService.budgetCSV(String(decoding: data, as: UTF8.self))
-                let count = try await LedgerService(db: app.db, context: app.keelContext).setBudgets(
-                    rows, source: URL(fileURLWithPath: file).lastPathComponent, by: .system)
-                say("recorded \(count) budget figures")
+            try await importTable(file) { ledger, text, source in
+                let count = try await ledger.setBudgets(try LedgerService.budgetCSV(text), source: source, by: .system)
+                return "recorded \(count) budget figures"
             }
         }
     }
@@ -186,14 +176,9 @@ struct ImportCommand: AsyncParsableCommand {
         @ArgumentParser.Argument var file: String
 
         func run() async throws {
-            try await withApplication { app, _ in
-                guard let data = FileManager.default.contents(atPath: file) else {
-                    throw DomainError.notFound("import.file_missing", "Cannot read \(file)")
-                }
-                let rows = try LedgerService.ratesCSV(String(decoding: data, as: UTF8.self))
-                let count = try await LedgerService(db: app.db, context: app.keelContext).setRates(
-                    rows, source: URL(fileURLWithPath: file).lastPathComponent, by: .system)
-                say("recorded \(count) rates")
+            try await importTable(file) { ledger, text, source in
+                let count = try await ledger.setRates(try LedgerService.ratesCSV(text), source: source, by: .system)
+                return "recorded \(count) rates"
             }
         }
     }
@@ -227,6 +212,17 @@ struct ImportCommand: AsyncParsableCommand {
         @ArgumentParser.Option(help: "The functional currency of a fresh database (default: operating_currency).")
         var currency: String?
         func run() async throws { try await importBooks(.beancount, file: file, currency: currency) }
+    }
+}
+
+/// Boots Keel, reads a small CSV file whole and hands its text and name to `work`, which returns the line to print.
+func importTable(_ file: String, _ work: (LedgerService, String, String) async throws -> String) async throws {
+    try await withApplication { app, _ in
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw DomainError.notFound("import.file_missing", "Cannot read \(file)")
+        }
+        let ledger = LedgerService(db: app.db, context: app.keelContext)
+        say(try await work(ledger, String(decoding: data, as: UTF8.self), URL(fileURLWithPath: file).lastPathComponent))
     }
 }
 

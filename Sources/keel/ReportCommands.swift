@@ -23,6 +23,15 @@ struct StatementOptions: ParsableArguments {
         try ReportDates.periods(from: from, to: to ?? asOf, compare: compare, company: company, today: today)
     }
 
+    /// Boots Keel, builds the statement from the ledger, the company and today, and prints it in the chosen format.
+    func run(_ build: (LedgerService, Company, CivilDate) async throws -> Statement) async throws {
+        try await withApplication { app, _ in
+            let ledger = LedgerService(db: app.db, context: app.keelContext)
+            let company = try await ledger.requireCompany()
+            try print(try await build(ledger, company, company.today(app.keelContext.clock)))
+        }
+    }
+
     func print(_ statement: Statement) throws {
         switch format {
         case .table: Swift.print(StatementFormat.table(statement), terminator: "")
@@ -45,11 +54,8 @@ extension ReportCommand {
         @OptionGroup var options: StatementOptions
 
         func run() async throws {
-            try await withApplication { app, _ in
-                let ledger = LedgerService(db: app.db, context: app.keelContext)
-                let company = try await ledger.requireCompany()
-                let dates = try options.dates(today: company.today(app.keelContext.clock))
-                try options.print(try await ledger.balanceSheet(asOf: dates))
+            try await options.run { ledger, _, today in
+                try await ledger.balanceSheet(asOf: try options.dates(today: today))
             }
         }
     }
@@ -60,11 +66,8 @@ extension ReportCommand {
         @OptionGroup var options: StatementOptions
 
         func run() async throws {
-            try await withApplication { app, _ in
-                let ledger = LedgerService(db: app.db, context: app.keelContext)
-                let company = try await ledger.requireCompany()
-                let ranges = try options.ranges(company, today: company.today(app.keelContext.clock))
-                try options.print(try await ledger.incomeStatement(ranges))
+            try await options.run { ledger, company, today in
+                try await ledger.incomeStatement(try options.ranges(company, today: today))
             }
         }
     }
@@ -75,11 +78,8 @@ extension ReportCommand {
         @OptionGroup var options: StatementOptions
 
         func run() async throws {
-            try await withApplication { app, _ in
-                let ledger = LedgerService(db: app.db, context: app.keelContext)
-                let company = try await ledger.requireCompany()
-                let ranges = try options.ranges(company, today: company.today(app.keelContext.clock))
-                try options.print(try await ledger.cashFlow(ranges))
+            try await options.run { ledger, company, today in
+                try await ledger.cashFlow(try options.ranges(company, today: today))
             }
         }
     }
@@ -91,11 +91,8 @@ extension ReportCommand {
         @ArgumentParser.Option(help: "Only one dimension value, e.g. department=Sales.") var dimension = ""
 
         func run() async throws {
-            try await withApplication { app, _ in
-                let ledger = LedgerService(db: app.db, context: app.keelContext)
-                let company = try await ledger.requireCompany()
-                let range = try options.ranges(company, today: company.today(app.keelContext.clock))[0]
-                try options.print(try await ledger.budgetVsActual(range, dimension: dimension))
+            try await options.run { ledger, company, today in
+                try await ledger.budgetVsActual(try options.ranges(company, today: today)[0], dimension: dimension)
             }
         }
     }
@@ -107,11 +104,8 @@ extension ReportCommand {
         @ArgumentParser.Option(help: "The dimension to split by.") var key = "department"
 
         func run() async throws {
-            try await withApplication { app, _ in
-                let ledger = LedgerService(db: app.db, context: app.keelContext)
-                let company = try await ledger.requireCompany()
-                let range = try options.ranges(company, today: company.today(app.keelContext.clock))[0]
-                try options.print(try await ledger.activityByDimension(range, key: key))
+            try await options.run { ledger, company, today in
+                try await ledger.activityByDimension(try options.ranges(company, today: today)[0], key: key)
             }
         }
     }

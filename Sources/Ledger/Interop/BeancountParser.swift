@@ -77,10 +77,8 @@ public struct BeancountParser: TransactionParser {
     public mutating func finish() -> ParsedTransaction? {
         guard let transaction = current else { return nil }
         current = nil
-        shared.current = transaction
-        let result = shared.finish()
-        problems += shared.problems
-        shared.problems.removeAll()
+        let result = shared.complete(transaction)
+        problems += shared.takeProblems()
         return result
     }
 
@@ -160,8 +158,7 @@ public struct BeancountParser: TransactionParser {
     mutating func parseAmount(_ text: String, line: Int) -> Money? {
         let result = shared.parseAmount(text, line: line)
         if result == nil {
-            problems += shared.problems
-            shared.problems.removeAll()
+            problems += shared.takeProblems()
             skipping = true
             current = nil
         }
@@ -239,14 +236,8 @@ extension PlainTextExport {
     public static func beancountTransaction(_ entry: PostedEntry, functional: Currency, names: [String: String]) -> String {
         var text = "\(entry.date) * \"\(quote(entry.memo))\"\n  number: \"\(entry.number)\"\n"
         for line in entry.lines {
-            let amount = Money(minorUnits: line.debit - line.credit, currency: line.currency)
-            var posting = "  \(names[line.account.id] ?? beancountName(line.account))  \(amount.decimalString) \(line.currency.code)"
-            if line.currency != functional {
-                let total = Money(minorUnits: line.functionalDebit + line.functionalCredit, currency: functional)
-                posting += " @@ \(total.decimalString) \(functional.code)"
-            }
-            if let memo = line.memo, !memo.isEmpty { posting += "  ; \(sanitize(memo))" }
-            text += posting + "\n"
+            text += posting(line, account: names[line.account.id] ?? beancountName(line.account), indent: "  ",
+                            functional: functional)
         }
         return text + "\n"
     }

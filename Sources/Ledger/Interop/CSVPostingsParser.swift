@@ -93,10 +93,8 @@ public struct CSVPostingsParser: TransactionParser {
     public mutating func finish() -> ParsedTransaction? {
         guard let transaction = current else { return nil }
         current = nil
-        shared.current = transaction
-        let result = shared.finish()
-        problems += shared.problems
-        shared.problems.removeAll()
+        let result = shared.complete(transaction)
+        problems += shared.takeProblems()
         return result
     }
 

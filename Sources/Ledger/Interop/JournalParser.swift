@@ -74,7 +74,7 @@ public struct ParsedTransaction: Sendable {
 /// the functional currency, comments and `account` directives. Anything else is refused with its line number.
 public struct JournalParser {
     public let dollar: Currency?
-    public internal(set) var problems: [DomainError.Item] = []
+    public private(set) var problems: [DomainError.Item] = []
     var current: ParsedTransaction?
     /// After a problem inside a transaction, its remaining lines are skipped rather than reported again.
     var skipping = false
@@ -145,6 +145,19 @@ public struct JournalParser {
             transaction.postings[index].amount = Money(minorUnits: -sum, currency: currency)
         }
         return transaction
+    }
+
+    /// Completes a transaction another reader built (the elided amount, the posting count); its problems wait in
+    /// `takeProblems()`.
+    mutating func complete(_ transaction: ParsedTransaction) -> ParsedTransaction? {
+        current = transaction
+        return finish()
+    }
+
+    /// The problems found so far, handed over and forgotten.
+    mutating func takeProblems() -> [DomainError.Item] {
+        defer { problems.removeAll() }
+        return problems
     }
 
     mutating func header(_ text: String, line: Int) {

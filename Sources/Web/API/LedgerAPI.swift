@@ -270,9 +270,7 @@ extension APIHandler {
             }, source: "api", by: principal)
             return .created(.init(body: .json(.init(recorded: count))))
         } catch let error as DomainError where error.code == "ledger.rates.invalid" {
-            // Over the API the items are numbered by index, not by line.
-            throw DomainError(error.kind, error.code, "\(error.items.count) rates cannot be recorded; none was",
-                              items: error.items.map { .init(index: $0.line, field: $0.field, code: $0.code, message: $0.message) })
+            throw Self.byIndex(error, "rates")
         }
     }
 
@@ -286,9 +284,15 @@ extension APIHandler {
             }, source: "api", by: principal)
             return .created(.init(body: .json(.init(recorded: count))))
         } catch let error as DomainError where error.code == "ledger.budget.invalid" {
-            throw DomainError(error.kind, error.code, "\(error.items.count) budget rows cannot be recorded; none was",
-                              items: error.items.map { .init(index: $0.line, field: $0.field, code: $0.code, message: $0.message) })
+            throw Self.byIndex(error, "budget rows")
         }
+    }
+
+    /// A bulk write's problems come from the Ledger numbered like the rows of a file; over the API the items are
+    /// numbered by their index in the request.
+    static func byIndex(_ error: DomainError, _ what: String) -> DomainError {
+        DomainError(error.kind, error.code, "\(error.items.count) \(what) cannot be recorded; none was",
+                    items: error.items.map { .init(index: $0.line, field: $0.field, code: $0.code, message: $0.message) })
     }
 
     func revalue(_ input: Operations.Revalue.Input) async throws -> Operations.Revalue.Output {

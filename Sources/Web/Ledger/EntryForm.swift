@@ -30,6 +30,14 @@ extension LedgerPages {
             self.action = action
         }
 
+        /// The rows a person typed something into; empty rows of the grid are ignored.
+        var filledLines: [Line] {
+            (lines ?? []).filter { line in
+                [line.account, line.debit, line.credit, line.memo]
+                    .contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
+            }
+        }
+
         /// The form showing a saved draft.
         init(_ entry: ProposedEntry) {
             func amount(_ minor: Int64?, _ currency: Currency) -> String? {
@@ -110,9 +118,7 @@ extension LedgerPages {
         let principal = try request.requirePrincipal()
         guard let company = try await request.ledger.company() else { return needsSetup(request) }
         let form = try request.form(EntryForm.self)
-        let filled = (form.lines ?? []).filter { line in
-            [line.account, line.debit, line.credit, line.memo].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
-        }
+        let filled = form.filledLines
         do {
             let entry = try proposed(form, lines: filled, company: company)
             if form.action == "draft" {
@@ -124,12 +130,7 @@ extension LedgerPages {
             return try await renderEntry(request, id: result.id, company: company, principal: principal,
                                          notice: "Entry \(result.number) posted.", error: nil)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
-            var compacted = form
-            compacted.lines = filled
-            let items = error.items.isEmpty ? [DomainError.Item(field: error.field, code: error.code, message: error.message)]
-                : error.items
-            return try await renderEntryForm(request, form: compacted, company: company, errors: items,
-                                             status: .unprocessableEntity)
+            return try await renderRefused(request, form: form, lines: filled, company: company, error: error)
         }
     }
 
@@ -148,9 +149,7 @@ extension LedgerPages {
         guard let company = try await request.ledger.company() else { return needsSetup(request) }
         var draft = try await request.ledger.draft(id: request.parameters.get("id") ?? "")
         let form = try request.form(EntryForm.self)
-        let filled = (form.lines ?? []).filter { line in
-            [line.account, line.debit, line.credit, line.memo].contains { !($0 ?? "").trimmingCharacters(in: .whitespaces).isEmpty }
-        }
+        let filled = form.filledLines
         do {
             draft = try await request.ledger.saveDraft(try proposed(form, lines: filled, company: company), id: draft.id,
                                                        by: principal)
@@ -162,18 +161,25 @@ extension LedgerPages {
             return try await renderEntry(request, id: result.id, company: company, principal: principal,
                                          notice: "Entry \(result.number) posted.", error: nil)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
-            var compacted = form
-            compacted.lines = filled
-            let items = error.items.isEmpty ? [DomainError.Item(field: error.field, code: error.code, message: error.message)]
-                : error.items
-            return try await renderEntryForm(request, form: compacted, company: company, errors: items,
-                                             status: .unprocessableEntity, draft: draft)
+            return try await renderRefused(request, form: form, lines: filled, company: company, error: error,
+                                           draft: draft)
         }
     }
 
     @Sendable static func deleteDraft(_ request: Request) async throws -> Response {
         try await request.ledger.deleteDraft(id: request.parameters.get("id") ?? "", by: try request.requirePrincipal())
         return request.redirect(to: "/ledger/entries")
+    }
+
+    /// The form again, with the lines that were filled in and every problem beside its cell.
+    static func renderRefused(_ request: Request, form: EntryForm, lines: [EntryForm.Line], company: Company,
+                              error: DomainError, draft: Draft? = nil) async throws -> Response {
+        var compacted = form
+        compacted.lines = lines
+        let items = error.items.isEmpty ? [DomainError.Item(field: error.field, code: error.code, message: error.message)]
+            : error.items
+        return try await renderEntryForm(request, form: compacted, company: company, errors: items,
+                                         status: .unprocessableEntity, draft: draft)
     }
 
     /// Reads the form into an entry; unreadable cells are reported with their line's field path.

@@ -313,11 +313,8 @@ enum LedgerPages {
         }
         let rows = error == nil ? try await request.ledger.trialBalance(asOf: asOf) : []
         if (try? request.query.get(String.self, at: "format")) == "csv", error == nil {
-            var headers = HTTPHeaders()
-            headers.contentType = HTTPMediaType(type: "text", subType: "csv", parameters: ["charset": "utf-8"])
-            headers.contentDisposition = .init(.attachment, filename: "trial-balance-\(asOf).csv")
-            return Response(status: .ok, headers: headers,
-                            body: .init(string: TrialBalanceFormat.csv(rows, functional: company.currency)))
+            return ReportPages.csv(TrialBalanceFormat.csv(rows, functional: company.currency),
+                                   filename: "trial-balance-\(asOf).csv")
         }
         let debit = rows.reduce(Int64(0)) { $0 + max($1.functionalBalance, 0) }
         let credit = rows.reduce(Int64(0)) { $0 + max(-$1.functionalBalance, 0) }

@@ -42,19 +42,29 @@ public struct CivilDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         let bytes = Array(text.utf8)
         let shapeOK = bytes.count == 10 && bytes[4] == UInt8(ascii: "-") && bytes[7] == UInt8(ascii: "-")
             && bytes.enumerated().allSatisfy { index, byte in index == 4 || index == 7 || (48...57).contains(byte) }
-        guard shapeOK, let year = Int(text.prefix(4)), let month = Int(text.dropFirst(5).prefix(2)),
-              let day = Int(text.suffix(2)) else {
+        guard shapeOK else {
             throw .invalid("date.invalid", "'\(text)' is not a date in the form YYYY-MM-DD", field: field)
         }
+        func number(_ range: Range<Int>) -> Int { bytes[range].reduce(0) { $0 * 10 + Int($1 - 48) } }
+        let year = number(0..<4), month = number(5..<7), day = number(8..<10)
         guard let date = CivilDate(year: year, month: month, day: day) else {
             throw .invalid("date.invalid", "'\(text)' is not a day of the calendar", field: field)
         }
         return date
     }
 
+    /// `YYYY-MM-DD`, written digit by digit: dates are formatted for every stored line, and `String(format:)`
+    /// is slow on Linux.
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        let digits: [UInt8] = [
+            UInt8(48 + year / 1000 % 10), UInt8(48 + year / 100 % 10), UInt8(48 + year / 10 % 10), UInt8(48 + year % 10),
+            45, UInt8(48 + month / 10), UInt8(48 + month % 10), 45, UInt8(48 + day / 10), UInt8(48 + day % 10),
+        ]
+        return String(decoding: digits, as: UTF8.self)
     }
+
+    /// `YYYY-MM`, the month the date falls in.
+    public var monthText: String { String(description.prefix(7)) }
 
     public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)

@@ -33,13 +33,13 @@ extension UUID {
     /// A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then random bits.
     public static func v7(now: Date = Date()) -> UUID {
         let millis = UInt64(max(0, now.timeIntervalSince1970 * 1000))
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: millis >> (40 - 8 * UInt64(index))) }
+        // Two 64-bit draws (each one system call) rather than one per byte.
         var generator = SystemRandomNumberGenerator()
-        for index in 6..<16 { bytes[index] = UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x70
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                           bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        func byte(_ word: UInt64, _ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: word >> (56 - 8 * index)) }
+        return UUID(uuid: (byte(millis, 2), byte(millis, 3), byte(millis, 4), byte(millis, 5), byte(millis, 6),
+                           byte(millis, 7), (byte(high, 0) & 0x0F) | 0x70, byte(high, 1),
+                           (byte(low, 0) & 0x3F) | 0x80, byte(low, 1), byte(low, 2), byte(low, 3), byte(low, 4),
+                           byte(low, 5), byte(low, 6), byte(low, 7)))
     }
 }

@@ -168,35 +168,41 @@ public struct Money: Sendable, Hashable, Codable, CustomStringConvertible {
         func fail(_ code: String, _ reason: String) -> DomainError {
             .invalid(code, "'\(text)' is not a valid \(currency.code) amount: \(reason)", field: field)
         }
-        var body = Substring(text.trimmingCharacters(in: .whitespaces))
+        var body = Substring(text.trimmed)
         guard !body.isEmpty else { throw fail("money.parse.empty", "it is empty") }
         var negative = false
         if body.first == "-" || body.first == "+" {
             negative = body.first == "-"
             body = body.dropFirst()
         }
-        let pieces = body.split(separator: ".", omittingEmptySubsequences: false)
+        let pieces = body.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         guard pieces.count <= 2 else { throw fail("money.parse.syntax", "more than one decimal point") }
         let integerPart = pieces[0]
-        let fractionPart = pieces.count == 2 ? pieces[1] : ""
+        let fractionPart = pieces.count == 2 ? pieces[1] : Substring("").utf8
         guard !integerPart.isEmpty || !fractionPart.isEmpty, pieces.count == 1 || !fractionPart.isEmpty else {
             throw fail("money.parse.syntax", "digits are missing")
         }
-        let groups = integerPart.split(separator: ",", omittingEmptySubsequences: false)
+        let groups = integerPart.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
         if groups.count > 1 {
             let wellGrouped = (1...3).contains(groups[0].count) && groups.dropFirst().allSatisfy { $0.count == 3 }
             guard wellGrouped else { throw fail("money.parse.grouping", "thousands separators must group three digits") }
         }
-        let digits = groups.joined()
-        guard digits.allSatisfy(\.isASCIIDigitChar), fractionPart.allSatisfy(\.isASCIIDigitChar) else {
+        let isDigit = { (byte: UInt8) in byte >= 48 && byte <= 57 }
+        guard groups.allSatisfy({ $0.allSatisfy(isDigit) }), fractionPart.allSatisfy(isDigit) else {
             throw fail("money.parse.syntax", "only digits, one '.', ',' between thousands and a leading sign are allowed")
         }
         guard fractionPart.count <= currency.exponent else {
             throw fail("money.parse.too_many_decimals", "\(currency.code) has \(currency.exponent) decimal places")
         }
-        let padded = fractionPart + String(repeating: "0", count: currency.exponent - fractionPart.count)
-        let all = (digits.isEmpty ? "0" : digits) + padded
-        guard let magnitude = Int64(all) else { throw fail("money.parse.too_large", "it is too large") }
+        var magnitude: Int64 = 0
+        let digits = groups.joined().map { Int64($0 - 48) } + fractionPart.map { Int64($0 - 48) }
+            + repeatElement(0, count: currency.exponent - fractionPart.count)
+        for digit in digits {
+            let (times, overflowTimes) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, overflowSum) = times.addingReportingOverflow(digit)
+            guard !overflowTimes, !overflowSum else { throw fail("money.parse.too_large", "it is too large") }
+            magnitude = sum
+        }
         return Money(minorUnits: negative ? -magnitude : magnitude, currency: currency)
     }
 }

@@ -123,7 +123,7 @@ extension LedgerService {
         }
         problems = (parser.problems + problems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
         if !problems.isEmpty { throw Self.importError(path, problems) }
-        return Scan(sha256: hasher.finalize().map { String(format: "%02x", $0) }.joined(), accounts: accounts,
+        return Scan(sha256: hasher.finalize().lowercaseHex, accounts: accounts,
                     firstCurrency: firstCurrency, declaredCurrency: parser.declaredCurrency)
     }
 

@@ -57,7 +57,8 @@ struct PostingEngine {
 
     func post(_ batch: [ProposedEntry], audit mode: AuditMode) async throws -> [PostingResult] {
         let books = try await Books.load(on: db, months: Set(batch.map { Self.month($0.date) }))
-        let hashes = try batch.map(Self.contentHash)
+        // Only an entry with an idempotency key needs its content's hash (to tell a replay from a reuse).
+        let hashes = try batch.map { $0.idempotencyKey == nil ? nil : try Self.contentHash($0) }
         let earlier = try await earlierPostings(keys: batch.compactMap(\.idempotencyKey))
         var results = [PostingResult?](repeating: nil, count: batch.count)
         var fresh: [(index: Int, entry: ValidatedEntry)] = []
@@ -149,39 +150,46 @@ struct PostingEngine {
         return numbered.sorted { $0.index < $1.index }
     }
 
-    func insert(_ entries: [Numbered], hashes: [String]) async throws {
+    func insert(_ entries: [Numbered], hashes: [String?]) async throws {
         let now = RFC3339.format(context.clock.now())
-        for chunk in entries.chunked(Self.rowsPerInsert) {
-            var insert = db.sql.insert(into: "ledger_entries")
-                .columns("id", "journal", "number", "date", "memo", "reversal_of", "idempotency_key", "content_hash",
-                         "created_by", "created_at")
-            for item in chunk {
-                let entry = item.entry.entry
-                insert = insert.values(SQLBind(item.id), SQLBind(entry.journal), SQLBind(item.number),
-                                       SQLBind(entry.date.description), SQLBind(entry.memo),
-                                       SQLBind(ReversalMarker.current), SQLBind(entry.idempotencyKey),
-                                       SQLBind(hashes[item.index]), SQLBind(actor.username), SQLBind(now))
-            }
-            try await insert.run()
-        }
-        let lines = entries.flatMap { item in item.entry.lines.enumerated().map { (item, $0.offset, $0.element) } }
-        for chunk in lines.chunked(Self.rowsPerInsert) {
-            var insert = db.sql.insert(into: "ledger_lines")
-                .columns("id", "entry_id", "line_no", "account_id", "date", "debit", "credit", "currency",
-                         "func_debit", "func_credit", "rate", "memo", "partner", "due_date", "dimensions")
-            for (item, number, line) in chunk {
+        let reversalOf = SQLCell.uuid(ReversalMarker.current)
+        try await BulkInsert.run(db, into: "ledger_entries", columns: [
+            ("id", .uuid), ("journal", .text), ("number", .text), ("date", .text), ("memo", .text),
+            ("reversal_of", .uuid), ("idempotency_key", .text), ("content_hash", .text), ("created_by", .text),
+            ("created_at", .text),
+        ], rows: entries.map { item in
+            let entry = item.entry.entry
+            return [.uuid(item.id), .text(entry.journal), .text(item.number), .text(entry.date.description),
+                    .text(entry.memo), reversalOf, .text(entry.idempotencyKey), .text(hashes[item.index]),
+                    .text(actor.username), .text(now)]
+        })
+        var accountIDs: [String: UUID] = [:]
+        var rateTexts: [Decimal: String] = [:]
+        var rows: [[SQLCell]] = []
+        rows.reserveCapacity(entries.count * 3)
+        for item in entries {
+            let date = SQLCell.text(item.entry.entry.date.description)
+            for (number, line) in item.entry.lines.enumerated() {
                 let source = line.source
                 let dimensions = source.dimensions.isEmpty ? nil
                     : String(decoding: try JSONEncoder.sorted.encode(source.dimensions), as: UTF8.self)
-                insert = insert.values(SQLBind(UUID.v7()), SQLBind(item.id), SQLBind(number),
-                                       SQLBind(UUID(uuidString: line.account.id)!), SQLBind(item.entry.entry.date.description),
-                                       SQLBind(line.debit), SQLBind(line.credit), SQLBind(line.currency.code),
-                                       SQLBind(line.functionalDebit), SQLBind(line.functionalCredit),
-                                       SQLBind("\(line.rate)"), SQLBind(source.memo), SQLBind(source.partner),
-                                       SQLBind(source.dueDate?.description), SQLBind(dimensions))
+                let account = accountIDs[line.account.id] ?? UUID(uuidString: line.account.id)!
+                accountIDs[line.account.id] = account
+                let rate = rateTexts[line.rate] ?? "\(line.rate)"
+                rateTexts[line.rate] = rate
+                rows.append([.uuid(UUID.v7()), .uuid(item.id), .integer(Int64(number)), .uuid(account), date,
+                             .integer(line.debit), .integer(line.credit), .text(line.currency.code),
+                             .integer(line.functionalDebit), .integer(line.functionalCredit), .text(rate),
+                             .text(source.memo), .text(source.partner), .text(source.dueDate?.description),
+                             .text(dimensions)])
             }
-            try await insert.run()
         }
+        try await BulkInsert.run(db, into: "ledger_lines", columns: [
+            ("id", .uuid), ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
+            ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
+            ("func_credit", .integer), ("rate", .text), ("memo", .text), ("partner", .text), ("due_date", .text),
+            ("dimensions", .text),
+        ], rows: rows)
     }
 
     /// Adds the batch's movements to the materialised balances, aggregated first so each
@@ -266,13 +274,13 @@ struct PostingEngine {
         return found
     }
 
-    static func month(_ date: CivilDate) -> String { String(date.description.prefix(7)) }
+    static func month(_ date: CivilDate) -> String { date.monthText }
 
     static func contentHash(_ entry: ProposedEntry) throws -> String {
         var copy = entry
         copy.idempotencyKey = nil
         let data = try JSONEncoder.sorted.encode(copy)
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return SHA256.hash(data: data).lowercaseHex
     }
 }
 

@@ -73,7 +73,7 @@ public enum Secrets {
     }
 
     public static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).lowercaseHex
     }
 
     /// Compares without leaking where two strings first differ.

@@ -69,12 +69,38 @@ struct CivilDateTests {
         #expect(RFC3339.format(Date(timeIntervalSince1970: 1_700_000_000.5)) == "2023-11-14T22:13:20.500Z")
     }
 
+    @Test("Dates print as YYYY-MM-DD with leading zeros, and their month as YYYY-MM")
+    func printing() throws {
+        #expect(CivilDate(2026, 3, 5).description == "2026-03-05")
+        #expect(CivilDate(33, 12, 31).description == "0033-12-31")
+        #expect(CivilDate(9999, 1, 1).monthText == "9999-01")
+        #expect(try CivilDate.parse("0001-01-01") == CivilDate(1, 1, 1))
+    }
+
+    @Test("Text helpers: trimming, searching and hex without Foundation")
+    func text() {
+        #expect(" \t Assets:Bank \u{00A0}".trimmed == "Assets:Bank")
+        #expect("".trimmed == "")
+        #expect("   ".trimmed == "")
+        #expect("a\nb ".trimmed == "a\nb")
+        #expect("Assets:Bank  100 EUR".has("  "))
+        #expect(!"Assets:Bank 100 EUR".has("  "))
+        #expect("Café  €5".utf8Range(of: "  ").map { "Café  €5"[$0.upperBound...] } == "€5")
+        #expect("abc".has(""))
+        #expect([0x00, 0x0F, 0xA5, 0xFF].lowercaseHex == "000fa5ff")
+    }
+
     @Test("IDs are version 7 and sort by creation time")
     func ids() {
         let early = UUID.v7(now: Date(timeIntervalSince1970: 1_000))
         let late = UUID.v7(now: Date(timeIntervalSince1970: 2_000))
         #expect(early.uuidString.lowercased() < late.uuidString.lowercased())
         #expect(Array(early.uuidString)[14] == "7")
+        #expect("89AB".contains(Array(early.uuidString)[19]))
+        // The first 48 bits are the milliseconds: 1,000 s = 1,000,000 ms = 0x0000000F4240.
+        #expect(early.uuidString.hasPrefix("0000000F-4240-7"))
+        let many = (0..<1_000).map { _ in UUID.v7(now: Date(timeIntervalSince1970: 1_000)) }
+        #expect(Set(many).count == 1_000)
         struct Invoice {}
         let id = ID<Invoice>()
         #expect(ID<Invoice>(id.description) == id)

@@ -4,7 +4,9 @@ import Kernel
 /// Reads a file line by line in fixed-size chunks, so memory does not grow with the file.
 public struct LineReader {
     let handle: FileHandle
-    var buffer = Data()
+    var buffer: [UInt8] = []
+    /// Where the next line starts in `buffer`; consumed bytes are dropped only when a new chunk is read.
+    var position = 0
     var atEnd = false
     public private(set) var bytesRead = 0
 
@@ -17,27 +19,28 @@ public struct LineReader {
 
     public mutating func next() -> String? {
         while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = buffer[buffer.startIndex..<newline]
-                buffer.removeSubrange(buffer.startIndex...newline)
-                return String(decoding: line, as: UTF8.self).trimmingTrailingCR
+            if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > position && buffer[end - 1] == 0x0D { end -= 1 }
+                defer { position = newline + 1 }
+                return String(decoding: buffer[position..<end], as: UTF8.self)
             }
             if atEnd {
-                guard !buffer.isEmpty else { return nil }
-                defer { buffer.removeAll() }
-                return String(decoding: buffer, as: UTF8.self).trimmingTrailingCR
+                guard position < buffer.count else { return nil }
+                defer { position = buffer.count }
+                var end = buffer.count
+                if buffer[end - 1] == 0x0D { end -= 1 }
+                return String(decoding: buffer[position..<end], as: UTF8.self)
             }
             let chunk = handle.readData(ofLength: 1 << 16)
             bytesRead += chunk.count
-            if chunk.isEmpty { atEnd = true } else { buffer.append(chunk) }
+            buffer.removeSubrange(0..<position)
+            position = 0
+            if chunk.isEmpty { atEnd = true } else { buffer.append(contentsOf: chunk) }
         }
     }
 
     public func close() { try? handle.close() }
-}
-
-extension String {
-    var trimmingTrailingCR: String { hasSuffix("\r") ? String(dropLast()) : self }
 }
 
 /// One transaction as read from a ledger-cli / hledger journal, before the books resolve it.
@@ -84,8 +87,8 @@ public struct JournalParser {
 
     /// Feeds one line; returns a transaction when one is complete.
     public mutating func feed(_ raw: String, line: Int) -> ParsedTransaction? {
-        let text = raw.replacingOccurrences(of: "\t", with: "    ")
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let text = raw.utf8.contains(9) ? raw.replacingOccurrences(of: "\t", with: "    ") : raw
+        let trimmed = String(text.trimmed)
         let indented = text.first == " "
         if trimmed.isEmpty {
             skipping = false
@@ -101,7 +104,7 @@ public struct JournalParser {
                 return nil
             }
             if trimmed.hasPrefix(";") {
-                current!.notes.append(String(trimmed.dropFirst()).trimmingCharacters(in: .whitespaces))
+                current!.notes.append(String(trimmed.dropFirst().trimmed))
                 return nil
             }
             posting(trimmed, line: line)
@@ -162,9 +165,9 @@ public struct JournalParser {
 
     mutating func header(_ text: String, line: Int) {
         let parts = text.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        let dateText = String(parts[0]).replacingOccurrences(of: "/", with: "-")
+        let dateText = parts[0].has("/") ? String(parts[0]).replacingOccurrences(of: "/", with: "-") : String(parts[0])
         // A refused header skips its postings too, so one mistake is reported once.
-        if dateText.contains("=") {
+        if dateText.has("=") {
             fail(line, "import.unsupported", "auxiliary dates (DATE=DATE) are not imported")
             skipping = true
             return
@@ -174,46 +177,47 @@ public struct JournalParser {
             skipping = true
             return
         }
-        var rest = parts.count > 1 ? String(parts[1]) : ""
-        if let semicolon = rest.firstIndex(of: ";") { rest = String(rest[..<semicolon]) }
-        rest = rest.trimmingCharacters(in: .whitespaces)
-        if rest.hasPrefix("*") || rest.hasPrefix("!") { rest = String(rest.dropFirst()).trimmingCharacters(in: .whitespaces) }
+        var rest = parts.count > 1 ? parts[1] : ""
+        if let semicolon = rest.firstIndex(of: ";") { rest = rest[..<semicolon] }
+        rest = rest.trimmed
+        if rest.hasPrefix("*") || rest.hasPrefix("!") { rest = rest.dropFirst().trimmed }
         var code: String?
         if rest.hasPrefix("("), let close = rest.firstIndex(of: ")") {
             code = String(rest[rest.index(after: rest.startIndex)..<close])
-            rest = String(rest[rest.index(after: close)...]).trimmingCharacters(in: .whitespaces)
+            rest = rest[rest.index(after: close)...].trimmed
         }
         current = ParsedTransaction(line: line, date: date, payee: String(rest.prefix(EntryRules.memoLengthMax)),
                                     postings: [], notes: [], code: code)
     }
 
     mutating func posting(_ text: String, line: Int) {
-        var body = text
+        var body = Substring(text)
         var memo: String?
         if let semicolon = body.firstIndex(of: ";") {
-            memo = String(body[body.index(after: semicolon)...]).trimmingCharacters(in: .whitespaces)
-            body = String(body[..<semicolon])
+            memo = String(body[body.index(after: semicolon)...].trimmed)
+            body = body[..<semicolon]
         }
-        if body.hasPrefix("*") || body.hasPrefix("!") { body = String(body.dropFirst()).trimmingCharacters(in: .whitespaces) }
-        let pieces = body.components(separatedBy: "  ")
-        let account = pieces[0].trimmingCharacters(in: .whitespaces)
+        if body.hasPrefix("*") || body.hasPrefix("!") { body = body.dropFirst().trimmed }
+        // The account ends at the first run of two spaces; the amount is what follows.
+        let gap = body.utf8Range(of: "  ")
+        let account = String((gap.map { body[..<$0.lowerBound] } ?? body).trimmed)
         if account.hasPrefix("(") || account.hasPrefix("[") {
             fail(line, "import.unsupported", "virtual postings are not imported")
             return
         }
-        let amountText = pieces.dropFirst().joined(separator: " ").trimmingCharacters(in: .whitespaces)
-        if amountText.contains("{") || amountText.contains(" @ ") || amountText.hasPrefix("@ ") {
+        let amountText = String((gap.map { body[$0.upperBound...] } ?? "").trimmed)
+        if amountText.has("{") || amountText.has(" @ ") || amountText.hasPrefix("@ ") {
             fail(line, "import.unsupported", "lot costs and per-unit prices (@) are not imported")
             return
         }
-        if amountText.contains("=") {
+        if amountText.has("=") {
             fail(line, "import.unsupported", "balance assertions are not imported")
             return
         }
         var amount: Money?
         var total: Money?
         if !amountText.isEmpty {
-            let halves = amountText.components(separatedBy: "@@")
+            let halves = amountText.split(separator: "@@", omittingEmptySubsequences: false).map(String.init)
             guard halves.count <= 2, let parsed = parseAmount(halves[0], line: line) else { return }
             amount = parsed
             if halves.count == 2 {
@@ -227,14 +231,14 @@ public struct JournalParser {
 
     /// "1,234.50 EUR", "EUR -3", "-€" is not ISO; "$12.00" with `dollar` set.
     mutating func parseAmount(_ text: String, line: Int) -> Money? {
-        var value = text.trimmingCharacters(in: .whitespaces)
+        var value = String(text.trimmed)
         var code: String?
-        if value.contains("$") {
+        if value.has("$") {
             guard let dollar else {
                 fail(line, "import.commodity", "'$' needs --currency to say which currency it is")
                 return nil
             }
-            value = value.replacingOccurrences(of: "$", with: "")
+            value = value.filter { $0 != "$" }
             code = dollar.code
         }
         let words = value.split(separator: " ").map(String.init)
@@ -242,19 +246,19 @@ public struct JournalParser {
         if code == nil {
             let letters = words.filter { $0.first?.isLetter == true || $0.first == "\"" }
             guard letters.count == 1, words.count == 2 else {
-                fail(line, "import.commodity", "'\(text.trimmingCharacters(in: .whitespaces))' needs an ISO 4217 currency code")
+                fail(line, "import.commodity", "'\(text.trimmed)' needs an ISO 4217 currency code")
                 return nil
             }
             code = letters[0]
             numberText = words.first { $0 != letters[0] }!
         }
-        guard let currency = Currency(code: code!.trimmingCharacters(in: CharacterSet(charactersIn: "\""))),
+        guard let currency = Currency(code: code!),
               code!.count == 3, code!.uppercased() == code! else {
             fail(line, "import.commodity", "'\(code!)' is not an ISO 4217 currency code")
             return nil
         }
         do {
-            return try Money.parse(numberText.replacingOccurrences(of: " ", with: ""), currency: currency)
+            return try Money.parse(numberText.filter { $0 != " " }, currency: currency)
         } catch {
             fail(line, error.code, error.message)
             return nil

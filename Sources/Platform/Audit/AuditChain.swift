@@ -73,7 +73,7 @@ public enum AuditChain {
             hasher.update(data: Array("\(bytes.count):".utf8))
             hasher.update(data: bytes)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return hasher.finalize().lowercaseHex
     }
 
     static func canonicalJSON<T: Encodable>(_ value: T?) throws -> String? {

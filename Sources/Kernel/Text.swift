@@ -1,0 +1,57 @@
+/// Small text helpers for the hot paths (imports, hashing), written on the standard library alone:
+/// Foundation's `trimmingCharacters` and `String(format:)` go through NSString on Linux and dominate
+/// a profile of a million-line import.
+extension StringProtocol {
+    /// Without leading and trailing horizontal whitespace (spaces, tabs, other Unicode spaces; not newlines).
+    @inlinable public var trimmed: SubSequence {
+        var start = startIndex, end = endIndex
+        while start < end, self[start].isHorizontalSpace { start = index(after: start) }
+        while end > start {
+            let before = index(before: end)
+            guard self[before].isHorizontalSpace else { break }
+            end = before
+        }
+        return self[start..<end]
+    }
+
+    /// Whether `text` occurs here (Foundation's `contains` bridges to NSString; the standard library's
+    /// `firstRange` is a slow generic search).
+    @inlinable public func has(_ text: String) -> Bool { utf8Range(of: text) != nil }
+
+    /// Where `text` first occurs, found byte by byte in the UTF-8 form.
+    @inlinable public func utf8Range(of text: String) -> Range<Index>? {
+        let needle = Array(text.utf8)
+        guard let first = needle.first else { return startIndex..<startIndex }
+        let view = utf8
+        var from = view.startIndex
+        while let found = view[from...].firstIndex(of: first) {
+            var cursor = found
+            var matched = true
+            for byte in needle {
+                guard cursor < view.endIndex, view[cursor] == byte else { matched = false; break }
+                cursor = view.index(after: cursor)
+            }
+            if matched { return found..<cursor }
+            from = view.index(after: found)
+        }
+        return nil
+    }
+}
+
+extension Character {
+    @inlinable public var isHorizontalSpace: Bool { self == " " || self == "\t" || (isWhitespace && !isNewline) }
+}
+
+extension Sequence where Element == UInt8 {
+    /// Lowercase hexadecimal, two digits a byte (SHA-256 digests, tokens).
+    public var lowercaseHex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(underestimatedCount * 2)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

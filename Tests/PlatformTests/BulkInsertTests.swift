@@ -1,0 +1,58 @@
+import Fluent
+import Foundation
+import KeelTesting
+import Kernel
+@testable import Platform
+import SQLKit
+import Testing
+
+@Suite("Bulk inserts")
+struct BulkInsertTests {
+    @Test("Rows across several statements read back as Fluent wrote them; a failure rolls all of them back")
+    func roundTrip() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.schema("bulk_probe").id().field("name", .string).field("n", .int64, .required)
+                .field("ref", .uuid).create()
+            let columns: [(String, SQLCell.Kind)] = [("id", .uuid), ("name", .text), ("n", .integer), ("ref", .uuid)]
+            // 10,000 rows of 4 values cross SQLite's 32,766-value statement limit; `ref` is NULL throughout.
+            let ids = (0..<10_000).map { _ in UUID.v7() }
+            try await writeTransaction(db) { tx in
+                try await BulkInsert.run(tx, into: "bulk_probe", columns: columns, rows: ids.enumerated().map {
+                    [.uuid($0.element), .text($0.offset % 2 == 0 ? "row \($0.offset)" : nil), .integer(Int64($0.offset) - 5_000),
+                     .uuid(nil)]
+                })
+            }
+            let rows = try await db.sql.select().columns("id", "name", "n", "ref").from("bulk_probe")
+                .orderBy("n").all()
+            #expect(rows.count == 10_000)
+            #expect(try rows.map { try $0.decode(column: "id", as: UUID.self) } == ids)
+            #expect(try rows[0].decode(column: "n", as: Int64.self) == -5_000)
+            #expect(try rows[2].decode(column: "name", as: String?.self) == "row 2")
+            #expect(try rows[3].decode(column: "name", as: String?.self) == nil)
+            #expect(try rows[9_999].decode(column: "ref", as: UUID?.self) == nil)
+            // Fluent finds a bulk-inserted row by its id: the same text (SQLite) or uuid (PostgreSQL) form.
+            let found = try await db.sql.select().column("n").from("bulk_probe")
+                .where("id", .equal, SQLBind(ids[42])).first()
+            #expect(try found?.decode(column: "n", as: Int64.self) == 42 - 5_000)
+
+            let clash: [[SQLCell]] = [[.uuid(UUID.v7()), .text("new"), .integer(1), .uuid(ids[0])],
+                                      [.uuid(ids[0]), .text("duplicate"), .integer(2), .null]]
+            await #expect(throws: (any Error).self) {
+                try await writeTransaction(db) { tx in
+                    try await BulkInsert.run(tx, into: "bulk_probe", columns: columns, rows: clash)
+                }
+            }
+            let count = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "c")
+                .from("bulk_probe").first()?.decode(column: "c", as: Int.self)
+            #expect(count == 10_000)
+        }
+    }
+
+    @Test("UUIDs print like Foundation's uuidString")
+    func canonicalText() {
+        for _ in 0..<100 {
+            let id = UUID()
+            #expect(id.canonicalText == id.uuidString)
+        }
+    }
+}

@@ -4,11 +4,16 @@
 extension StringProtocol {
     /// Without leading and trailing horizontal whitespace (spaces, tabs, other Unicode spaces; not newlines).
     @inlinable public var trimmed: SubSequence {
+        // Spaces and tabs are decided on the UTF-8 bytes; anything outside ASCII as a Character.
+        func isSpace(_ index: Index) -> Bool {
+            let byte = utf8[index]
+            return byte == 0x20 || byte == 0x09 || (byte >= 0x80 && self[index].isHorizontalSpace)
+        }
         var start = startIndex, end = endIndex
-        while start < end, self[start].isHorizontalSpace { start = index(after: start) }
+        while start < end, isSpace(start) { start = index(after: start) }
         while end > start {
             let before = index(before: end)
-            guard self[before].isHorizontalSpace else { break }
+            guard isSpace(before) else { break }
             end = before
         }
         return self[start..<end]

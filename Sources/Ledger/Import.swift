@@ -135,34 +135,42 @@ extension LedgerService {
         var reader = try LineReader(path: path)
         defer { reader.close() }
         var parser = format.parser(dollar: dollar)
-        var chunk: [ProposedEntry] = []
-        var lines: [Int] = []
-        var problems: [DomainError.Item] = []
-        var posted = 0
-        let engine = PostingEngine(db: db, context: context, actor: actor)
         var number = 0
-        var more = true
-        while more {
-            let line = reader.next()
-            more = line != nil
-            if let line {
-                number += 1
-                if let transaction = parser.feed(line, line: number) {
+        var atEnd = false
+        /// The next chunk of entries, with the line each starts on; empty at the end of the file.
+        func readChunk() -> (entries: [ProposedEntry], lines: [Int]) {
+            var chunk: [ProposedEntry] = []
+            var lines: [Int] = []
+            chunk.reserveCapacity(Self.importEntriesPerChunk)
+            while !atEnd && chunk.count < Self.importEntriesPerChunk {
+                let transaction: ParsedTransaction?
+                if let line = reader.next() {
+                    number += 1
+                    transaction = parser.feed(line, line: number)
+                } else {
+                    atEnd = true
+                    transaction = parser.finish()
+                }
+                if let transaction {
                     chunk.append(Self.entry(from: transaction, aliases: aliases))
                     lines.append(transaction.line)
                 }
-            } else if let transaction = parser.finish() {
-                chunk.append(Self.entry(from: transaction, aliases: aliases))
-                lines.append(transaction.line)
             }
-            if chunk.count == Self.importEntriesPerChunk || (!more && !chunk.isEmpty) {
-                let outcome = try await Self.postChunk(chunk, lines: lines, with: engine)
-                posted += outcome.posted
-                problems += outcome.problems
-                if outcome.posted > 0 { progress?(posted) }
-                chunk.removeAll(keepingCapacity: true)
-                lines.removeAll(keepingCapacity: true)
-            }
+            return (chunk, lines)
+        }
+        var problems: [DomainError.Item] = []
+        var posted = 0
+        let engine = PostingEngine(db: db, context: context, actor: actor)
+        // Two stages on two cores: while one chunk is posted, the next is parsed.
+        var chunk = readChunk()
+        while !chunk.entries.isEmpty {
+            let current = chunk
+            async let outcome = Self.postChunk(current.entries, lines: current.lines, with: engine)
+            chunk = readChunk()
+            let result = try await outcome
+            posted += result.posted
+            problems += result.problems
+            if result.posted > 0 { progress?(posted) }
         }
         if !problems.isEmpty { throw Self.importError(path, problems) }
         return posted

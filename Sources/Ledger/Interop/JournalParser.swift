@@ -87,6 +87,129 @@ public struct JournalParser {
 
     /// Feeds one line; returns a transaction when one is complete.
     public mutating func feed(_ raw: String, line: Int) -> ParsedTransaction? {
+        if case .handled(let done)? = raw.utf8.withContiguousStorageIfAvailable({ fastFeed($0, line: line) }) {
+            return done
+        }
+        return slowFeed(raw, line: line)
+    }
+
+    enum FastOutcome { case handled(ParsedTransaction?), declined }
+
+    /// The common lines of a large journal, read on their bytes: blank lines, headers `DATE [*|!] PAYEE` and
+    /// postings `ACCOUNT  AMOUNT CODE` (or `CODE AMOUNT`), in printable ASCII. Anything else, including every
+    /// line with a problem, is declined and read by `slowFeed`, which gives the same result for the lines this
+    /// accepts and reports problems with their reasons.
+    mutating func fastFeed(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) -> FastOutcome {
+        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return .declined }
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 }) else {
+            skipping = false
+            return .handled(finish())
+        }
+        if first == 0 {
+            guard bytes.count >= 10, (0x30...0x39).contains(bytes[0]), !bytes.contains(0x3B) else { return .declined }
+            return fastHeader(bytes, line: line)
+        }
+        guard !skipping, current != nil, !bytes.contains(where: { Self.unusualInPosting.contains($0) }) else {
+            return .declined
+        }
+        return fastPosting(bytes, from: first, line: line)
+    }
+
+    /// Bytes that send a posting line to the full reader: `; $ " { @ = ( [ * ! ,`.
+    static let unusualInPosting: Set<UInt8> = Set(";$\"{@=([*!,".utf8)
+
+    mutating func fastHeader(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) -> FastOutcome {
+        func digits(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard (0x30...0x39).contains(bytes[index]) else { return nil }
+                value = value * 10 + Int(bytes[index] - 0x30)
+            }
+            return value
+        }
+        guard bytes[4] == 0x2D, bytes[7] == 0x2D, bytes.count == 10 || bytes[10] == 0x20,
+              let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10),
+              let date = CivilDate(year: year, month: month, day: day) else { return .declined }
+        var start = 10
+        while start < bytes.count, bytes[start] == 0x20 { start += 1 }
+        if start < bytes.count, bytes[start] == 0x2A || bytes[start] == 0x21 {
+            start += 1
+            while start < bytes.count, bytes[start] == 0x20 { start += 1 }
+        }
+        var end = bytes.count
+        while end > start, bytes[end - 1] == 0x20 { end -= 1 }
+        guard end - start <= EntryRules.memoLengthMax, start == end || bytes[start] != 0x28 else { return .declined }
+        let done = finish()
+        skipping = false
+        current = ParsedTransaction(line: line, date: date,
+                                    payee: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self),
+                                    postings: [], notes: [], code: nil)
+        return .handled(done)
+    }
+
+    mutating func fastPosting(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, line: Int) -> FastOutcome {
+        var gap = start
+        while gap + 1 < bytes.count, !(bytes[gap] == 0x20 && bytes[gap + 1] == 0x20) { gap += 1 }
+        var end = gap + 1 < bytes.count ? gap : bytes.count
+        while end > start, bytes[end - 1] == 0x20 { end -= 1 }
+        let account = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+        // The words after the gap: none (an elided amount), or a number and a currency code.
+        var words: [Range<Int>] = []
+        var index = end
+        while index < bytes.count {
+            while index < bytes.count, bytes[index] == 0x20 { index += 1 }
+            let wordStart = index
+            while index < bytes.count, bytes[index] != 0x20 { index += 1 }
+            if index > wordStart { words.append(wordStart..<index) }
+        }
+        var amount: Money?
+        if !words.isEmpty {
+            let isLetter = { (byte: UInt8) in (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
+            guard words.count == 2, isLetter(bytes[words[0].lowerBound]) != isLetter(bytes[words[1].lowerBound])
+            else { return .declined }
+            let (codeRange, numberRange) = isLetter(bytes[words[0].lowerBound]) ? (words[0], words[1]) : (words[1], words[0])
+            guard codeRange.count == 3, bytes[codeRange].allSatisfy({ (0x41...0x5A).contains($0) }),
+                  let currency = Currency(code: String(decoding: UnsafeBufferPointer(rebasing: bytes[codeRange]), as: UTF8.self)),
+                  let minor = Self.minorUnits(bytes[numberRange], exponent: currency.exponent) else { return .declined }
+            amount = Money(minorUnits: minor, currency: currency)
+        }
+        current!.postings.append(.init(line: line, account: account, amount: amount, total: nil, memo: nil))
+        return .handled(nil)
+    }
+
+    /// `-1234.5` in minor units of a currency with `exponent` decimals; nil for anything else (grouping, too many
+    /// decimals, too many digits), which the full reader then refuses or reads.
+    static func minorUnits(_ text: Slice<UnsafeBufferPointer<UInt8>>, exponent: Int) -> Int64? {
+        var index = text.startIndex
+        var negative = false
+        if index < text.endIndex, text[index] == 0x2D || text[index] == 0x2B {
+            negative = text[index] == 0x2D
+            index += 1
+        }
+        var value: Int64 = 0
+        var digits = 0
+        var decimals: Int?
+        while index < text.endIndex {
+            let byte = text[index]
+            if byte == 0x2E {
+                guard decimals == nil else { return nil }
+                decimals = 0
+            } else {
+                guard (0x30...0x39).contains(byte), digits < 18 else { return nil }
+                value = value * 10 + Int64(byte - 0x30)
+                digits += 1
+                if decimals != nil { decimals! += 1 }
+            }
+            index += 1
+        }
+        // At most 18 digits once scaled, so the value cannot overflow; longer numbers take the checked path.
+        guard digits > 0, decimals.map({ $0 > 0 && $0 <= exponent }) ?? true,
+              digits + exponent - (decimals ?? 0) <= 18 else { return nil }
+        for _ in 0..<(exponent - (decimals ?? 0)) { value *= 10 }
+        return negative ? -value : value
+    }
+
+    mutating func slowFeed(_ raw: String, line: Int) -> ParsedTransaction? {
         let text = raw.utf8.contains(9) ? raw.replacingOccurrences(of: "\t", with: "    ") : raw
         let trimmed = String(text.trimmed)
         let indented = text.first == " "
@@ -217,7 +340,8 @@ public struct JournalParser {
         var amount: Money?
         var total: Money?
         if !amountText.isEmpty {
-            let halves = amountText.split(separator: "@@", omittingEmptySubsequences: false).map(String.init)
+            let halves = amountText.has("@@")
+                ? amountText.split(separator: "@@", omittingEmptySubsequences: false).map(String.init) : [amountText]
             guard halves.count <= 2, let parsed = parseAmount(halves[0], line: line) else { return }
             amount = parsed
             if halves.count == 2 {

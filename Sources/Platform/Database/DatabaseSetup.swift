@@ -26,7 +26,8 @@ public enum DatabaseSetup {
 
     /// SQLite connection rules: WAL (persistent in the file), synchronous=FULL so a commit survives a power cut,
     /// a bounded busy timeout, foreign keys on, and a page cache of up to 64 MiB per connection (the default 2 MiB
-    /// spills a large import's dirty index pages to the WAL mid-transaction, writing them several times). Fluent keeps one long-lived SQLite connection per event loop,
+    /// spills a large import's dirty index pages to the WAL mid-transaction, writing them several times), and
+    /// temporary storage in memory (a multi-row insert's statement journal otherwise goes to a temporary file). Fluent keeps one long-lived SQLite connection per event loop,
     /// so the pragmas are applied to each loop's connection once at start.
     public static func prepare(_ app: Application) async throws {
         guard app.databases.ids().contains(.sqlite) else { return }
@@ -36,6 +37,7 @@ public enum DatabaseSetup {
                 let sql = connection as! any SQLDatabase
                 for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
                                "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA cache_size = -65536",
+                               "PRAGMA temp_store = MEMORY",
                                "CREATE TABLE IF NOT EXISTS keel_write_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
                                "INSERT OR IGNORE INTO keel_write_lock (id, n) VALUES (1, 0)"] {
                     try await sql.raw(SQLQueryString(pragma)).run()

@@ -16,10 +16,14 @@ public struct PostingResult: Sendable, Codable, Equatable {
 extension LedgerService {
     public static let entriesPerBatchMax = 10_000
 
-    /// Posts one entry (one audit record for it).
+    /// Posts one entry (one audit record for it). Entries posted one at a time by many callers at once share
+    /// durable commits (group commit); each still succeeds or fails on its own.
     public func post(_ entry: ProposedEntry, by actor: Principal) async throws -> PostingResult {
         do {
-            return try await post(batch: [entry], by: actor, auditAs: nil)[0]
+            let context = context
+            return try await context.groupCommit.write(db) { tx in
+                try await LedgerService(db: tx, context: context).post(batch: [entry], by: actor, auditAs: nil)[0]
+            }
         } catch let error as DomainError where error.items.count >= 1 && error.code == "ledger.batch.invalid" {
             // A single entry reports its own first problem, with the others as items.
             let first = error.items[0]

@@ -10,6 +10,8 @@ public struct PlatformContext: Sendable {
     public let config: KeelConfig
     public let clock: any Clock
     public let events: EventHandlers
+    /// Shares one durable commit among small writes that arrive together (single postings over HTTP).
+    public let groupCommit = GroupCommit()
 
     public init(config: KeelConfig, clock: any Clock = SystemClock(), events: EventHandlers = EventHandlers()) {
         self.config = config

@@ -1,0 +1,89 @@
+import Fluent
+import Foundation
+import KeelTesting
+import Kernel
+import NIOConcurrencyHelpers
+@testable import Platform
+import SQLKit
+import Testing
+
+@Suite("Group commit")
+struct GroupCommitTests {
+    struct Refused: Error, Equatable { let index: Int }
+
+    /// Which transaction a statement runs in: PostgreSQL's id, or SQLite's write-lock counter (one per transaction).
+    static func transaction(_ tx: any Database) async throws -> Int64 {
+        let sql = tx.isPostgres ? "SELECT txid_current() AS t" : "SELECT n AS t FROM keel_write_lock WHERE id = 1"
+        return try await tx.sql.raw(SQLQueryString(sql)).first()!.decode(column: "t", as: Int64.self)
+    }
+
+    @Test("Writes that arrive together share a transaction; a failing one is rolled back alone and hears its error")
+    func sharedAndIsolated() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.schema("group_probe").field("n", .int64, .identifier(auto: false)).create()
+            let group = GroupCommit()
+            let gate = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
+            let blocked = NIOLockedValueBox(false)
+            // The first write holds the group open until the others have queued behind it.
+            async let first: Int64 = group.write(db) { tx in
+                await withCheckedContinuation { continuation in
+                    gate.withLockedValue { $0 = continuation }
+                    blocked.withLockedValue { $0 = true }
+                }
+                try await tx.sql.insert(into: "group_probe").columns("n").values(SQLBind(-1)).run()
+                return try await Self.transaction(tx)
+            }
+            while !blocked.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+            let results = try await withThrowingTaskGroup(of: (Int, Result<Int64, Refused>).self) { tasks in
+                for index in 0..<40 {
+                    tasks.addTask {
+                        do {
+                            return (index, .success(try await group.write(db) { tx in
+                                try await tx.sql.insert(into: "group_probe").columns("n").values(SQLBind(index)).run()
+                                if index % 10 == 3 { throw Refused(index: index) }
+                                return try await Self.transaction(tx)
+                            }))
+                        } catch let refused as Refused {
+                            return (index, .failure(refused))
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                gate.withLockedValue { $0?.resume() }
+                return try await tasks.reduce(into: [Int: Result<Int64, Refused>]()) { $0[$1.0] = $1.1 }
+            }
+            let firstTransaction = try await first
+            let refused = results.filter { if case .failure = $0.value { true } else { false } }.keys.sorted()
+            #expect(refused == [3, 13, 23, 33])
+            for (index, result) in results where !refused.contains(index) {
+                #expect(try result.get() != firstTransaction, "the waiting writes form the next group")
+            }
+            // 36 successful writes after the first: in far fewer transactions than writes.
+            let transactions = Set(results.values.compactMap { try? $0.get() })
+            #expect(transactions.count <= 2)
+            let stored = try await db.sql.select().column("n").from("group_probe").orderBy("n").all()
+                .map { try $0.decode(column: "n", as: Int.self) }
+            #expect(stored == [-1] + (0..<40).filter { $0 % 10 != 3 })
+        }
+    }
+
+    @Test("After-commit work runs for the writes that succeeded, never for one rolled back")
+    func hooks() async throws {
+        try await withTestDatabase { db, _ in
+            let group = GroupCommit()
+            let ran = NIOLockedValueBox<[String]>([])
+            _ = try await group.write(db) { _ in CommitHooks.afterCommit { ran.withLockedValue { $0.append("kept") } } }
+            await #expect(throws: Refused.self) {
+                try await group.write(db) { _ in
+                    CommitHooks.afterCommit { ran.withLockedValue { $0.append("rolled back") } }
+                    throw Refused(index: 0)
+                }
+            }
+            // Inside a transaction a write simply joins it.
+            try await writeTransaction(db) { tx in
+                try await group.write(tx) { inner in #expect(inner.inTransaction) }
+            }
+            #expect(ran.withLockedValue { $0 } == ["kept"])
+        }
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Single-entry posting over HTTP, measured with wrk: `keel serve --demo` on a scratch database, an API token with
+# ledger write scope, and wrk POSTing one balanced entry per request to /api/v1/ledger/entries.
+#
+#   bash scripts/bench-http.sh [path/to/keel]          (default .build/release/keel)
+#   CONNECTIONS=16 DURATION=20s THREADS=1 bash scripts/bench-http.sh
+#   KEEL_DATABASE_URL=postgres://... bash scripts/bench-http.sh    (an empty PostgreSQL database)
+set -euo pipefail
+keel=${1:-.build/release/keel}
+connections=${CONNECTIONS:-16}
+duration=${DURATION:-20s}
+threads=${THREADS:-1}
+port=${PORT:-18099}
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
+work=$(mktemp -d)
+server=
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+export KEEL_DATABASE_URL=${KEEL_DATABASE_URL:-sqlite://$work/keel.sqlite}
+export KEEL_AUDIT_HEAD_PATH=$work/audit-head
+export KEEL_ADMIN_PASSWORD="bench password 1234"
+"$keel" serve --demo --port "$port" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "keel did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+token=$("$keel" token create --username admin --name bench --scope 'ledger:*' --expires-in-days 1)
+cat >"$work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.body = '{"journal": "SAL", "date": "2026-11-20", "memo": "Bench sale", "lines": [{"account": "1010", "debit": "119.00", "currency": "EUR"}, {"account": "Income:Sales", "credit": "119.00", "currency": "EUR"}]}'
+done = function(summary, latency, requests)
+  io.write(string.format("requests %d, non-2xx %d, errors %d\n", summary.requests,
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+  io.write(string.format("posted per second %.0f\n", summary.requests / (summary.duration / 1e6)))
+  io.write(string.format("latency p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end
+LUA
+echo "database: ${KEEL_DATABASE_URL%%:*}; wrk -t$threads -c$connections -d$duration"
+wrk -t"$threads" -c"$connections" -d"$duration" -s "$work/post.lua" "http://127.0.0.1:$port/api/v1/ledger/entries" \
+    | grep -E "^(requests|posted|latency p)"
+"$keel" verify | tail -n 2

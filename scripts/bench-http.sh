@@ -41,6 +41,7 @@ done = function(summary, latency, requests)
 end
 LUA
 echo "database: ${KEEL_DATABASE_URL%%:*}; wrk -t$threads -c$connections -d$duration"
+${PERF_PID_FILE:+eval echo $server > $PERF_PID_FILE}
 wrk -t"$threads" -c"$connections" -d"$duration" -s "$work/post.lua" "http://127.0.0.1:$port/api/v1/ledger/entries" \
     | grep -E "^(requests|posted|latency p)"
 "$keel" verify | tail -n 2

@@ -20,10 +20,13 @@ extension LedgerService {
     /// durable commits (group commit); each still succeeds or fails on its own.
     public func post(_ entry: ProposedEntry, by actor: Principal) async throws -> PostingResult {
         do {
+            // Entries queued together by the same user are posted as one batch (one load of the books, one insert
+            // of each kind); if that batch fails, each is posted alone and gets its own answer.
             let context = context
-            return try await context.groupCommit.write(db) { tx in
-                try await LedgerService(db: tx, context: context).post(batch: [entry], by: actor, auditAs: nil)[0]
+            let batcher = GroupCommit.Batcher<ProposedEntry, PostingResult>(key: "ledger.post|\(actor.username)") { tx, entries in
+                try await LedgerService(db: tx, context: context).post(batch: entries, by: actor, auditAs: nil)
             }
+            return try await context.groupCommit.write(db, entry, with: batcher)
         } catch let error as DomainError where error.items.count >= 1 && error.code == "ledger.batch.invalid" {
             // A single entry reports its own first problem, with the others as items.
             let first = error.items[0]

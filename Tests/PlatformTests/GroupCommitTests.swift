@@ -67,6 +67,46 @@ struct GroupCommitTests {
         }
     }
 
+    @Test("Queued items of one kind run as one call; if it fails, each runs alone and only the bad one fails")
+    func batched() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.schema("group_probe").field("n", .int64, .identifier(auto: false)).create()
+            let group = GroupCommit()
+            let calls = NIOLockedValueBox<[Int]>([])
+            let batcher = GroupCommit.Batcher<Int, String>(key: "probe") { tx, items in
+                calls.withLockedValue { $0.append(items.count) }
+                for item in items {
+                    try await tx.sql.insert(into: "group_probe").columns("n").values(SQLBind(item)).run()
+                    if item == 13 { throw Refused(index: item) }
+                }
+                return items.map { "done \($0)" }
+            }
+            let gate = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
+            async let first: Void = group.write(db) { _ in
+                await withCheckedContinuation { continuation in gate.withLockedValue { $0 = continuation } }
+            }
+            while gate.withLockedValue({ $0 == nil }) { try await Task.sleep(for: .milliseconds(1)) }
+            let results = try await withThrowingTaskGroup(of: (Int, String).self) { tasks in
+                for item in 0..<20 {
+                    tasks.addTask {
+                        do { return (item, try await group.write(db, item, with: batcher)) } catch { return (item, "refused") }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+                gate.withLockedValue { $0?.resume() }
+                return try await tasks.reduce(into: [Int: String]()) { $0[$1.0] = $1.1 }
+            }
+            try await first
+            #expect(results[13] == "refused")
+            #expect(results.filter { $0.key != 13 }.allSatisfy { $0.value == "done \($0.key)" })
+            // One call for all twenty (it failed), then one each.
+            #expect(calls.withLockedValue { $0 } == [20] + Array(repeating: 1, count: 20))
+            let stored = try await db.sql.select().column("n").from("group_probe").orderBy("n").all()
+                .map { try $0.decode(column: "n", as: Int.self) }
+            #expect(stored == (0..<20).filter { $0 != 13 })
+        }
+    }
+
     @Test("After-commit work runs for the writes that succeeded, never for one rolled back")
     func hooks() async throws {
         try await withTestDatabase { db, _ in

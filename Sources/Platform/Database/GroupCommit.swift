@@ -22,6 +22,28 @@ public final class GroupCommit: Sendable {
         let run: @Sendable (any Database) async throws -> Delivery
         let fail: @Sendable (any Error) -> Void
         let db: any Database
+        /// For a write of a kind that can be done many at once: its kind, its item, and how to deliver a result.
+        let batch: Batchable?
+    }
+
+    struct Batchable: Sendable {
+        let key: String
+        let item: any Sendable
+        let runMany: @Sendable (any Database, [any Sendable]) async throws -> [any Sendable]
+        let deliver: @Sendable (any Sendable) -> Void
+    }
+
+    /// A kind of write that can be done for many items in one call (posting many entries at once). Consecutive
+    /// queued writes of the same kind and key run as one call in one savepoint; if that call fails, each is run
+    /// alone in its own savepoint, so every item still succeeds or fails by itself.
+    public struct Batcher<Item: Sendable, Result: Sendable>: Sendable {
+        public let key: String
+        public let runMany: @Sendable (any Database, [Item]) async throws -> [Result]
+
+        public init(key: String, runMany: @escaping @Sendable (any Database, [Item]) async throws -> [Result]) {
+            self.key = key
+            self.runMany = runMany
+        }
     }
 
     struct Delivery: Sendable {
@@ -38,11 +60,33 @@ public final class GroupCommit: Sendable {
                                    _ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         if db.inTransaction { return try await work(db) }
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let pending = Pending(run: { tx in
+            enqueue(Pending(run: { tx in
                 let hooks = CommitHooks()
                 let value = try await CommitHooks.$current.withValue(hooks) { try await work(tx) }
                 return Delivery(hooks: hooks, deliver: { continuation.resume(returning: value) })
-            }, fail: { continuation.resume(throwing: $0) }, db: db)
+            }, fail: { continuation.resume(throwing: $0) }, db: db, batch: nil))
+        }
+    }
+
+    /// Runs the write of one `item` in a shared transaction, together with the same kind's other queued items.
+    public func write<Item: Sendable, Result: Sendable>(_ db: any Database, _ item: Item,
+                                                        with batcher: Batcher<Item, Result>) async throws -> Result {
+        if db.inTransaction { return try await batcher.runMany(db, [item])[0] }
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+            let runMany: @Sendable (any Database, [any Sendable]) async throws -> [any Sendable] = { tx, items in
+                try await batcher.runMany(tx, items.map { $0 as! Item })
+            }
+            enqueue(Pending(run: { tx in
+                let hooks = CommitHooks()
+                let value = try await CommitHooks.$current.withValue(hooks) { try await batcher.runMany(tx, [item])[0] }
+                return Delivery(hooks: hooks, deliver: { continuation.resume(returning: value) })
+            }, fail: { continuation.resume(throwing: $0) }, db: db,
+            batch: Batchable(key: batcher.key, item: item, runMany: runMany,
+                             deliver: { continuation.resume(returning: $0 as! Result) })))
+        }
+    }
+
+    private func enqueue(_ pending: Pending) {
             let startDrainer = state.withLockedValue { state -> Bool in
                 state.queue.append(pending)
                 guard !state.draining else { return false }
@@ -50,7 +94,6 @@ public final class GroupCommit: Sendable {
                 return true
             }
             if startDrainer { Task { await self.drain() } }
-        }
     }
 
     /// Takes groups off the queue until it is empty.
@@ -72,19 +115,60 @@ public final class GroupCommit: Sendable {
         let outcomes = NIOLockedValueBox<(delivered: [Delivery], answered: Set<Int>)>(([], []))
         do {
             try await writeTransaction(db) { tx in
-                for (index, pending) in group.enumerated() {
-                    let savepoint = "keel_group_\(index)"
-                    try await tx.sql.raw(SQLQueryString("SAVEPOINT \(unsafeRaw: savepoint)")).run()
+                func savepoint(_ verb: String, _ index: Int) async throws {
+                    try await tx.sql.raw(SQLQueryString("\(unsafeRaw: verb) keel_group_\(unsafeRaw: String(index))")).run()
+                }
+                /// One write alone in its savepoint.
+                func runAlone(_ index: Int) async throws {
+                    let pending = group[index]
+                    try await savepoint("SAVEPOINT", index)
                     do {
                         let delivery = try await pending.run(tx)
-                        try await tx.sql.raw(SQLQueryString("RELEASE SAVEPOINT \(unsafeRaw: savepoint)")).run()
+                        try await savepoint("RELEASE SAVEPOINT", index)
                         outcomes.withLockedValue { $0.delivered.append(delivery) }
                     } catch {
-                        try await tx.sql.raw(SQLQueryString("ROLLBACK TO SAVEPOINT \(unsafeRaw: savepoint)")).run()
-                        try await tx.sql.raw(SQLQueryString("RELEASE SAVEPOINT \(unsafeRaw: savepoint)")).run()
+                        try await savepoint("ROLLBACK TO SAVEPOINT", index)
+                        try await savepoint("RELEASE SAVEPOINT", index)
                         outcomes.withLockedValue { _ = $0.answered.insert(index) }
                         pending.fail(error)
                     }
+                }
+                var index = 0
+                while index < group.count {
+                    guard let batch = group[index].batch else {
+                        try await runAlone(index)
+                        index += 1
+                        continue
+                    }
+                    var end = index + 1
+                    while end < group.count, group[end].batch?.key == batch.key { end += 1 }
+                    guard end - index > 1 else {
+                        try await runAlone(index)
+                        index += 1
+                        continue
+                    }
+                    // A run of the same kind: one call for all of them, or each alone if that call fails.
+                    let members = Array(group[index..<end])
+                    let hooks = CommitHooks()
+                    try await savepoint("SAVEPOINT", index)
+                    do {
+                        let results = try await CommitHooks.$current.withValue(hooks) {
+                            try await batch.runMany(tx, members.map { $0.batch!.item })
+                        }
+                        try await savepoint("RELEASE SAVEPOINT", index)
+                        let deliveries = zip(members, results).map { member, result in
+                            Delivery(hooks: CommitHooks(), deliver: { member.batch!.deliver(result) })
+                        }
+                        outcomes.withLockedValue {
+                            $0.delivered.append(Delivery(hooks: hooks, deliver: {}))
+                            $0.delivered += deliveries
+                        }
+                    } catch {
+                        try await savepoint("ROLLBACK TO SAVEPOINT", index)
+                        try await savepoint("RELEASE SAVEPOINT", index)
+                        for alone in index..<end { try await runAlone(alone) }
+                    }
+                    index = end
                 }
                 // The writes' own after-commit work joins the transaction's, in order.
                 for delivery in outcomes.withLockedValue({ $0.delivered }) {

@@ -87,13 +87,14 @@ public final class GroupCommit: Sendable {
     }
 
     private func enqueue(_ pending: Pending) {
-            let startDrainer = state.withLockedValue { state -> Bool in
-                state.queue.append(pending)
-                guard !state.draining else { return false }
-                state.draining = true
-                return true
-            }
-            if startDrainer { Task { await self.drain() } }
+        let startDrainer = state.withLockedValue { state -> Bool in
+            state.queue.append(pending)
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
+        }
+        // Detached: the drainer serves every caller, so it must not carry the first one's task-locals.
+        if startDrainer { Task.detached { await self.drain() } }
     }
 
     /// Takes groups off the queue until it is empty.

@@ -22,7 +22,7 @@ struct Books {
         let rates = try await RateTable.load(on: db)
         let context = EntryRules.Context(
             functionalCurrency: company.currency, accounts: accounts, journals: journals,
-            periodState: { states[String($0.description.prefix(7))] ?? .open },
+            periodState: { states[$0.monthText] ?? .open },
             rateOnFile: { rates.rate($0, on: $1) })
         return Books(company: company, rules: context)
     }

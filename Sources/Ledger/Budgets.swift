@@ -151,8 +151,8 @@ extension LedgerService {
         var budget: [String: Int64] = [:]
         let rows = try await db.sql.raw("""
             SELECT account_id, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_budgets
-            WHERE month >= \(bind: String(range.from.description.prefix(7)))
-              AND month <= \(bind: String(range.to.description.prefix(7))) AND dimension = \(bind: dimension)
+            WHERE month >= \(bind: range.from.monthText)
+              AND month <= \(bind: range.to.monthText) AND dimension = \(bind: dimension)
             GROUP BY account_id
             """).all()
         let types = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.type) })

@@ -136,7 +136,7 @@ extension LedgerService {
                                                             memo: "Year-end close \(year.start)..\(end)", lines: lines),
                                               by: actor)
             var closed: [String] = []
-            for month in year.months.map({ String($0.start.description.prefix(7)) }) {
+            for month in year.months.map({ $0.start.monthText }) {
                 let row = try await PeriodModel.row(for: month, on: tx)
                 guard row.state == PeriodState.open.rawValue else { continue }
                 row.state = PeriodState.closed.rawValue

@@ -63,7 +63,7 @@ struct PostingEngine {
     enum AuditMode { case perEntry, batch(String), none }
 
     func post(_ batch: [ProposedEntry], audit mode: AuditMode) async throws -> [PostingResult] {
-        let books = try await Books.load(on: db, months: Set(batch.map { Self.month($0.date) }))
+        let books = try await Books.load(on: db, months: Set(batch.map(\.date.monthText)))
         // Only an entry with an idempotency key needs its content's hash (to tell a replay from a reuse).
         let hashes = try batch.map { $0.idempotencyKey == nil ? nil : try Self.contentHash($0) }
         let earlier = try await earlierPostings(keys: batch.compactMap(\.idempotencyKey))
@@ -205,7 +205,7 @@ struct PostingEngine {
         struct Key: Hashable { let account: String, month: String, currency: String }
         var deltas: [Key: (Int64, Int64, Int64, Int64)] = [:]
         for entry in entries {
-            let month = Self.month(entry.entry.date)
+            let month = entry.entry.date.monthText
             for line in entry.lines {
                 let key = Key(account: line.account.id, month: month, currency: line.currency.code)
                 let old = deltas[key] ?? (0, 0, 0, 0)
@@ -281,7 +281,6 @@ struct PostingEngine {
         return found
     }
 
-    static func month(_ date: CivilDate) -> String { date.monthText }
 
     static func contentHash(_ entry: ProposedEntry) throws -> String {
         var copy = entry

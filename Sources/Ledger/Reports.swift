@@ -137,7 +137,7 @@ extension LedgerService {
     /// Balances per account and currency as of the end of `asOf` (transaction currency, functional), debit positive.
     /// Whole months come from the materialised balances; the last, partial month from its lines.
     func balanceSums(asOf: CivilDate) async throws -> [BalanceKey: (Int64, Int64)] {
-        let month = String(asOf.description.prefix(7))
+        let month = asOf.monthText
         var sums: [BalanceKey: (Int64, Int64)] = [:]
         // At a month end the month is whole too, and no line needs reading.
         let whole = try await db.sql.raw("""

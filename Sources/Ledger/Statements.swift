@@ -220,7 +220,7 @@ public struct MonthFigures: Sendable, Codable, Equatable {
 extension LedgerService {
     /// The `count` months up to and including the month of `through`, from the materialised balances.
     public func monthlyFigures(through: CivilDate, count: Int = 12) async throws -> [MonthFigures] {
-        let months = (0..<count).reversed().map { String(through.monthStart.addingMonths(-$0).description.prefix(7)) }
+        let months = (0..<count).reversed().map { through.monthStart.addingMonths(-$0).monthText }
         let accounts = try await accounts()
         let types = Dictionary(uniqueKeysWithValues: accounts.map { (UUID(uuidString: $0.id)!, $0.type) })
         let cash = Set(accounts.filter { $0.subtype == .cash || $0.subtype == .bank }.map { UUID(uuidString: $0.id)! })

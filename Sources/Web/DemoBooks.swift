@@ -104,7 +104,7 @@ extension DemoBooks {
         var rows: [BudgetRow] = []
         for (index, month) in year.months.enumerated() {
             for (account, amount, dimension) in monthly {
-                rows.append(BudgetRow(line: index + 1, account: account, month: String(month.start.description.prefix(7)),
+                rows.append(BudgetRow(line: index + 1, account: account, month: month.start.monthText,
                                       amount: amount, dimension: dimension))
             }
         }

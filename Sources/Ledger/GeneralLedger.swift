@@ -59,33 +59,45 @@ extension LedgerService {
         let members = all.filter { $0.fullName == account.fullName || $0.fullName.hasPrefix(account.fullName + ":") }
         let ids = members.map { UUID(uuidString: $0.id)! }
         let names = Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.fullName) })
-        let balancesBefore = try await functionalBalances(asOf: range.from.addingDays(-1))
-        let opening = members.reduce(0) { $0 + (balancesBefore[$1.id] ?? 0) }
+        let opening = try await balanceSums(asOf: range.from.addingDays(-1), accounts: ids).values.reduce(0) { $0 + $1.1 }
+
+        // The daily balances say how many lines each day holds and what they move, so the page's first day, the
+        // running balance before it and the page's last day are found without reading any line.
+        let days = try await db.sql.select().column("date")
+            .column(SQLRaw("CAST(SUM(lines) AS BIGINT)"), as: "n")
+            .column(SQLRaw("CAST(SUM(func_debit - func_credit) AS BIGINT)"), as: "movement")
+            .from("ledger_daily_balances")
+            .where("account_id", .in, SQLBind.group(ids))
+            .where("date", .greaterThanOrEqual, SQLBind(range.from.description))
+            .where("date", .lessThanOrEqual, SQLBind(range.to.description))
+            .groupBy("date").orderBy("date").all()
+        var count = 0
+        var movement: Int64 = 0
+        var running = opening
+        var skip = offset
+        var first: String?
+        var last: String?
+        for day in days {
+            let date = try day.decode(column: "date", as: String.self)
+            let n = try day.decode(column: "n", as: Int.self)
+            let moved = try day.decode(column: "movement", as: Int64.self)
+            if first == nil {
+                if count + n > offset {
+                    first = date
+                    skip = offset - count
+                } else {
+                    running += moved
+                }
+            }
+            count += n
+            movement += moved
+            if last == nil, count >= offset + limit { last = date }
+        }
 
         func inRange(_ query: SQLSelectBuilder, table: String) -> SQLSelectBuilder {
             query.where(SQLColumn("account_id", table: table), .in, SQLBind.group(ids))
-                .where(SQLColumn("date", table: table), .greaterThanOrEqual, SQLBind(range.from.description))
-                .where(SQLColumn("date", table: table), .lessThanOrEqual, SQLBind(range.to.description))
-        }
-        let totals = try await inRange(db.sql.select()
-            .column(SQLRaw("COUNT(*)"), as: "n")
-            .column(SQLRaw("CAST(COALESCE(SUM(func_debit - func_credit), 0) AS BIGINT)"), as: "movement")
-            .from(SQLAlias(SQLIdentifier("ledger_lines"), as: SQLIdentifier("l"))), table: "l").first()
-        let count = try totals?.decode(column: "n", as: Int.self) ?? 0
-        let movement = try totals?.decode(column: "movement", as: Int64.self) ?? 0
-
-        // The running balance of a page starts from everything before it in the period.
-        var running = opening
-        if offset > 0 {
-            let earlier = inRange(db.sql.select()
-                .column(SQLColumn("func_debit", table: "l"), as: "fd").column(SQLColumn("func_credit", table: "l"), as: "fc")
-                .from(SQLAlias(SQLIdentifier("ledger_lines"), as: SQLIdentifier("l"))), table: "l")
-                .orderBy(SQLColumn("date", table: "l")).orderBy(SQLColumn("entry_id", table: "l"))
-                .orderBy(SQLColumn("line_no", table: "l")).limit(offset)
-            let row = try await db.sql.select()
-                .column(SQLRaw("CAST(COALESCE(SUM(fd - fc), 0) AS BIGINT)"), as: "before")
-                .from(SQLAlias(SQLGroupExpression(earlier.select), as: SQLIdentifier("earlier"))).first()
-            running += try row?.decode(column: "before", as: Int64.self) ?? 0
+                .where(SQLColumn("date", table: table), .greaterThanOrEqual, SQLBind(first ?? range.to.addingDays(1).description))
+                .where(SQLColumn("date", table: table), .lessThanOrEqual, SQLBind(last ?? range.to.description))
         }
         let page = try await inRange(db.sql.select()
             .column(SQLColumn("entry_id", table: "l")).column(SQLColumn("account_id", table: "l"))
@@ -99,12 +111,14 @@ extension LedgerService {
             .join(SQLAlias(SQLIdentifier("ledger_entries"), as: SQLIdentifier("e")),
                   on: SQLColumn("id", table: "e"), .equal, SQLColumn("entry_id", table: "l")), table: "l")
             .orderBy(SQLColumn("date", table: "l")).orderBy(SQLColumn("entry_id", table: "l"))
-            .orderBy(SQLColumn("line_no", table: "l")).limit(limit).offset(offset).all()
+            .orderBy(SQLColumn("line_no", table: "l")).limit(skip + limit).all()
+        // The lines of the first day that come before the page move the running balance too.
         var lines: [GeneralLedger.Line] = []
-        for row in page {
+        for (index, row) in page.enumerated() {
             let debit = try row.decode(column: "func_debit", as: Int64.self)
             let credit = try row.decode(column: "func_credit", as: Int64.self)
             running += debit - credit
+            guard index >= skip else { continue }
             let accountID = try row.decode(column: "account_id", as: UUID.self).uuidString.lowercased()
             lines.append(GeneralLedger.Line(
                 entryID: try row.decode(column: "entry_id", as: UUID.self).uuidString.lowercased(),

@@ -199,33 +199,46 @@ struct PostingEngine {
         ], rows: rows)
     }
 
-    /// Adds the batch's movements to the materialised balances, aggregated first so each
-    /// (account, month, currency) is touched once.
+    /// Adds the batch's movements to the materialised balances, aggregated first so each row is touched once:
+    /// per (account, month, currency) in `ledger_balances`, and per (account, day, currency) with the number of
+    /// lines in `ledger_daily_balances`. Whole months are read from the first; a partial month, and the place of a
+    /// general-ledger page, from the second.
     func updateBalances(_ entries: [ValidatedEntry]) async throws {
-        struct Key: Hashable { let account: String, month: String, currency: String }
-        var deltas: [Key: (Int64, Int64, Int64, Int64)] = [:]
+        var monthly: [BalanceDeltaKey: BalanceDelta] = [:]
+        var daily: [BalanceDeltaKey: BalanceDelta] = [:]
         for entry in entries {
             let month = entry.entry.date.monthText
+            let day = entry.entry.date.description
             for line in entry.lines {
-                let key = Key(account: line.account.id, month: month, currency: line.currency.code)
-                let old = deltas[key] ?? (0, 0, 0, 0)
-                deltas[key] = (old.0 + line.debit, old.1 + line.credit, old.2 + line.functionalDebit,
-                               old.3 + line.functionalCredit)
+                let delta = BalanceDelta(debit: line.debit, credit: line.credit, functionalDebit: line.functionalDebit,
+                                         functionalCredit: line.functionalCredit, lines: 1)
+                monthly[BalanceDeltaKey(account: line.account.id, period: month, currency: line.currency.code), default: .zero] += delta
+                daily[BalanceDeltaKey(account: line.account.id, period: day, currency: line.currency.code), default: .zero] += delta
             }
         }
-        let rows = deltas.sorted { ($0.key.account, $0.key.month, $0.key.currency) < ($1.key.account, $1.key.month, $1.key.currency) }
+        try await upsert(monthly, into: "ledger_balances", period: "month", counted: false)
+        try await upsert(daily, into: "ledger_daily_balances", period: "date", counted: true)
+    }
+
+    private func upsert(_ deltas: [BalanceDeltaKey: BalanceDelta], into table: String, period: String,
+                        counted: Bool) async throws {
+        let rows = deltas.sorted { ($0.key.account, $0.key.period, $0.key.currency) < ($1.key.account, $1.key.period, $1.key.currency) }
+        let sums = ["debit", "credit", "func_debit", "func_credit"] + (counted ? ["lines"] : [])
         for chunk in rows.chunked(Self.rowsPerInsert) {
-            var insert = db.sql.insert(into: "ledger_balances")
-                .columns("account_id", "month", "currency", "debit", "credit", "func_debit", "func_credit")
+            var insert = db.sql.insert(into: table).columns(["account_id", period, "currency"] + sums)
             for (key, value) in chunk {
-                insert = insert.values(SQLBind(UUID(uuidString: key.account)!), SQLBind(key.month), SQLBind(key.currency),
-                                       SQLBind(value.0), SQLBind(value.1), SQLBind(value.2), SQLBind(value.3))
+                var binds: [any Encodable & Sendable] = [UUID(uuidString: key.account)!, key.period, key.currency,
+                                                         value.debit, value.credit, value.functionalDebit,
+                                                         value.functionalCredit]
+                if counted { binds.append(value.lines) }
+                insert = insert.values(binds.map { SQLBind($0) })
             }
-            try await insert.onConflict(with: ["account_id", "month", "currency"]) { conflict in
-                conflict.set(SQLIdentifier("debit"), to: SQLRaw("ledger_balances.debit + excluded.debit"))
-                    .set(SQLIdentifier("credit"), to: SQLRaw("ledger_balances.credit + excluded.credit"))
-                    .set(SQLIdentifier("func_debit"), to: SQLRaw("ledger_balances.func_debit + excluded.func_debit"))
-                    .set(SQLIdentifier("func_credit"), to: SQLRaw("ledger_balances.func_credit + excluded.func_credit"))
+            try await insert.onConflict(with: ["account_id", period, "currency"]) { conflict in
+                var conflict = conflict
+                for column in sums {
+                    conflict = conflict.set(SQLIdentifier(column), to: SQLRaw("\(table).\(column) + excluded.\(column)"))
+                }
+                return conflict
             }.run()
         }
     }
@@ -306,5 +319,22 @@ extension JSONEncoder {
 extension Array {
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
+
+/// One row of materialised balances: an account, a period (month or day) and a currency.
+struct BalanceDeltaKey: Hashable { let account: String, period: String, currency: String }
+
+/// What a batch adds to one row of materialised balances.
+struct BalanceDelta {
+    var debit: Int64, credit: Int64, functionalDebit: Int64, functionalCredit: Int64, lines: Int64
+    static let zero = BalanceDelta(debit: 0, credit: 0, functionalDebit: 0, functionalCredit: 0, lines: 0)
+
+    static func += (lhs: inout BalanceDelta, rhs: BalanceDelta) {
+        lhs.debit += rhs.debit
+        lhs.credit += rhs.credit
+        lhs.functionalDebit += rhs.functionalDebit
+        lhs.functionalCredit += rhs.functionalCredit
+        lhs.lines += rhs.lines
     }
 }

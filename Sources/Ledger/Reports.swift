@@ -134,22 +134,29 @@ extension LedgerService {
 
     struct BalanceKey: Hashable { let account: UUID, currency: String }
 
-    /// Balances per account and currency as of the end of `asOf` (transaction currency, functional), debit positive.
-    /// Whole months come from the materialised balances; the last, partial month from its lines.
-    func balanceSums(asOf: CivilDate) async throws -> [BalanceKey: (Int64, Int64)] {
-        let month = asOf.monthText
+    /// Balances per account and currency as of the end of `asOf` (transaction currency, functional), debit positive,
+    /// of `accounts` only when given. Whole months come from the monthly balances; the last, partial month from the
+    /// daily ones.
+    func balanceSums(asOf: CivilDate, accounts: [UUID]? = nil) async throws -> [BalanceKey: (Int64, Int64)] {
         var sums: [BalanceKey: (Int64, Int64)] = [:]
-        // At a month end the month is whole too, and no line needs reading.
-        let whole = try await db.sql.raw("""
-            SELECT account_id, currency, CAST(SUM(debit - credit) AS BIGINT) AS balance, CAST(SUM(func_debit - func_credit) AS BIGINT) AS func
-            FROM ledger_balances WHERE month \(unsafeRaw: asOf.isMonthEnd ? "<=" : "<") \(bind: month)
-            GROUP BY account_id, currency
-            """).all()
-        let partial = asOf.isMonthEnd ? [] : try await db.sql.raw("""
-            SELECT account_id, currency, CAST(SUM(debit - credit) AS BIGINT) AS balance, CAST(SUM(func_debit - func_credit) AS BIGINT) AS func
-            FROM ledger_lines WHERE date >= \(bind: asOf.monthStart.description) AND date <= \(bind: asOf.description)
-            GROUP BY account_id, currency
-            """).all()
+        func only(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
+            guard let accounts else { return query }
+            return query.where("account_id", .in, SQLBind.group(accounts))
+        }
+        func summed(_ table: String) -> SQLSelectBuilder {
+            db.sql.select().column("account_id").column("currency")
+                .column(SQLRaw("CAST(SUM(debit - credit) AS BIGINT)"), as: "balance")
+                .column(SQLRaw("CAST(SUM(func_debit - func_credit) AS BIGINT)"), as: "func")
+                .from(table)
+        }
+        // At a month end the month is whole too, and no day needs reading.
+        let whole = try await only(summed("ledger_balances")
+            .where("month", asOf.isMonthEnd ? .lessThanOrEqual : .lessThan, SQLBind(asOf.monthText)))
+            .groupBy("account_id").groupBy("currency").all()
+        let partial = asOf.isMonthEnd ? [] : try await only(summed("ledger_daily_balances")
+            .where("date", .greaterThanOrEqual, SQLBind(asOf.monthStart.description))
+            .where("date", .lessThanOrEqual, SQLBind(asOf.description)))
+            .groupBy("account_id").groupBy("currency").all()
         for row in whole + partial {
             let key = BalanceKey(account: try row.decode(column: "account_id", as: UUID.self),
                                  currency: try row.decode(column: "currency", as: String.self))
@@ -174,34 +181,48 @@ extension LedgerService {
         for row in unbalanced {
             problems.append("entry \(try row.decode(column: "number", as: String.self)) does not balance")
         }
-        struct Key: Hashable { let account: UUID, month: String, currency: String }
+        problems += try await balanceProblems(table: "ledger_balances", period: "month", of: "substr(date, 1, 7)",
+                                              counted: false)
+        problems += try await balanceProblems(table: "ledger_daily_balances", period: "date", of: "date", counted: true)
+        return problems
+    }
+
+    /// Compares each row of a materialised balance table with the sums of its lines; `periodOfLine` is the SQL
+    /// that gives a line's period (its month, or its date).
+    private func balanceProblems(table: String, period: String, of periodOfLine: String,
+                                 counted: Bool) async throws -> [String] {
+        struct Key: Hashable { let account: UUID, period: String, currency: String }
+        func figures(_ row: any SQLRow) throws -> [Int64] {
+            try ["d", "c", "fd", "fc"].map { try row.decode(column: $0, as: Int64.self) }
+                + (counted ? [try row.decode(column: "n", as: Int64.self)] : [])
+        }
+        var problems: [String] = []
         var fromLines: [Key: [Int64]] = [:]
         for row in try await db.sql.raw("""
-            SELECT account_id, substr(date, 1, 7) AS month, currency, CAST(SUM(debit) AS BIGINT) AS d, CAST(SUM(credit) AS BIGINT) AS c,
-                   CAST(SUM(func_debit) AS BIGINT) AS fd, CAST(SUM(func_credit) AS BIGINT) AS fc
-            FROM ledger_lines GROUP BY account_id, substr(date, 1, 7), currency
+            SELECT account_id, \(unsafeRaw: periodOfLine) AS period, currency, CAST(SUM(debit) AS BIGINT) AS d,
+                   CAST(SUM(credit) AS BIGINT) AS c, CAST(SUM(func_debit) AS BIGINT) AS fd,
+                   CAST(SUM(func_credit) AS BIGINT) AS fc, CAST(COUNT(*) AS BIGINT) AS n
+            FROM ledger_lines GROUP BY account_id, \(unsafeRaw: periodOfLine), currency
             """).all() {
             fromLines[Key(account: try row.decode(column: "account_id", as: UUID.self),
-                          month: try row.decode(column: "month", as: String.self),
-                          currency: try row.decode(column: "currency", as: String.self))] =
-                [try row.decode(column: "d", as: Int64.self), try row.decode(column: "c", as: Int64.self),
-                 try row.decode(column: "fd", as: Int64.self), try row.decode(column: "fc", as: Int64.self)]
+                          period: try row.decode(column: "period", as: String.self),
+                          currency: try row.decode(column: "currency", as: String.self))] = try figures(row)
         }
         var seen = Set<Key>()
-        for row in try await db.sql.raw("SELECT * FROM ledger_balances").all() {
+        for row in try await db.sql.raw("""
+            SELECT account_id, \(unsafeRaw: period) AS period, currency, debit AS d, credit AS c, func_debit AS fd,
+                   func_credit AS fc\(unsafeRaw: counted ? ", lines AS n" : "") FROM \(unsafeRaw: table)
+            """).all() {
             let key = Key(account: try row.decode(column: "account_id", as: UUID.self),
-                          month: try row.decode(column: "month", as: String.self),
+                          period: try row.decode(column: "period", as: String.self),
                           currency: try row.decode(column: "currency", as: String.self))
             seen.insert(key)
-            let stored = [try row.decode(column: "debit", as: Int64.self), try row.decode(column: "credit", as: Int64.self),
-                          try row.decode(column: "func_debit", as: Int64.self),
-                          try row.decode(column: "func_credit", as: Int64.self)]
-            if stored != (fromLines[key] ?? [0, 0, 0, 0]) {
-                problems.append("balance of account \(key.account) in \(key.month) \(key.currency) differs from its lines")
+            if try figures(row) != (fromLines[key] ?? [0, 0, 0, 0] + (counted ? [0] : [])) {
+                problems.append("balance of account \(key.account) in \(key.period) \(key.currency) differs from its lines")
             }
         }
         for key in fromLines.keys where !seen.contains(key) {
-            problems.append("account \(key.account) has lines in \(key.month) \(key.currency) but no balance row")
+            problems.append("account \(key.account) has lines in \(key.period) \(key.currency) but no balance row")
         }
         return problems
     }

@@ -147,6 +147,49 @@ struct StatementTests {
         }
     }
 
+    @Test("Every general-ledger page and every day's trial balance agree with the lines, across days and accounts")
+    func pagesAndDaysAgreeWithLines() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            // Several entries a day on two accounts under one header, some days with none, across a month end.
+            var batch: [ProposedEntry] = []
+            var expected: [CivilDate: Int64] = [:]
+            for index in 0..<40 {
+                let date = CivilDate(2026, 1, 25).addingDays(index / 3 + (index % 5 == 0 ? 2 : 0))
+                let account = index % 4 == 0 ? "1000" : "1010"
+                let amount = Int64(1_000 + index * 37)
+                batch.append(ProposedEntry(journal: "GEN", date: date, memo: "e\(index)", lines: [
+                    ProposedLine(account: account, debit: amount, currency: .eur),
+                    ProposedLine(account: "Income:Sales", credit: amount, currency: .eur),
+                ]))
+                expected[date, default: 0] += amount
+            }
+            _ = try await ledger.post(batch: batch, by: .system)
+            #expect(try await ledger.verifyBooks().isEmpty)
+            let range = try DateRange(from: CivilDate(2026, 1, 26), to: CivilDate(2026, 2, 9))
+            let whole = try await ledger.generalLedger(account: "10", range: range, limit: 1000)
+            let inRange = batch.filter { range.from <= $0.date && $0.date <= range.to }
+            #expect(whole.count == inRange.count && whole.lines.count == inRange.count)
+            #expect(whole.opening == expected.filter { $0.key < range.from }.values.reduce(0, +))
+            #expect(whole.closing == whole.opening + inRange.reduce(0) { $0 + $1.lines[0].debit! })
+            for limit in [1, 2, 5] {
+                for offset in 0...(whole.count + 1) {
+                    let page = try await ledger.generalLedger(account: "10", range: range, limit: limit, offset: offset)
+                    #expect(page.lines == Array(whole.lines.dropFirst(offset).prefix(limit)), "limit \(limit) offset \(offset)")
+                    #expect(page.count == whole.count && page.closing == whole.closing)
+                }
+            }
+            var running: Int64 = 0
+            for day in 0..<20 {
+                let date = CivilDate(2026, 1, 20).addingDays(day)
+                running += expected[date] ?? 0
+                let rows = try await ledger.trialBalance(asOf: date)
+                let sales = rows.first { $0.account.code == "4000" }?.balance ?? 0
+                #expect(sales == -running, "\(date)")
+            }
+        }
+    }
+
     @Test("The statement tree shows headers with subtotals and starts below a single root")
     func tree() {
         func account(_ id: String, _ name: String, header: Bool = false) -> Account {

@@ -4,7 +4,7 @@ import SQLKit
 /// The Ledger's migrations, in order; names are stable forever.
 public enum LedgerMigrations {
     public static var all: [any Migration] { [CreateLedger(), SeedJournals(), CreateDrafts(), CreateBudgets(), IndexLinesByDate(),
-                                             IndexEntriesByJournal()] }
+                                             IndexEntriesByJournal(), CreateDailyBalances()] }
 }
 
 struct CreateLedger: AsyncMigration {
@@ -182,5 +182,38 @@ struct IndexEntriesByJournal: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         try await db.sql.drop(index: "ledger_entries_journal_date").run()
+    }
+}
+
+/// Balances per account, day and currency with their number of lines, kept in the same transaction as each
+/// posting. A partial month's trial balance sums a few hundred of these rows instead of reading the month's lines,
+/// and a general-ledger page finds the day it starts on, and the running balance there, without counting lines
+/// (docs/DECISIONS.md). They replace the lines' date index, whose only readers were those two.
+struct CreateDailyBalances: AsyncMigration {
+    var name: String { "ledger.007.daily_balances" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("ledger_daily_balances")
+            .field("account_id", .uuid, .required, .references("ledger_accounts", "id"))
+            .field("date", .string, .required)
+            .field("currency", .string, .required)
+            .field("debit", .int64, .required)
+            .field("credit", .int64, .required)
+            .field("func_debit", .int64, .required)
+            .field("func_credit", .int64, .required)
+            .field("lines", .int64, .required)
+            .compositeIdentifier(over: "account_id", "date", "currency")
+            .create()
+        try await db.sql.raw("""
+            INSERT INTO ledger_daily_balances (account_id, date, currency, debit, credit, func_debit, func_credit, lines)
+            SELECT account_id, date, currency, SUM(debit), SUM(credit), SUM(func_debit), SUM(func_credit), COUNT(*)
+            FROM ledger_lines GROUP BY account_id, date, currency
+            """).run()
+        try await db.sql.drop(index: "ledger_lines_date").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.sql.create(index: "ledger_lines_date").on("ledger_lines").column("date").run()
+        try await db.schema("ledger_daily_balances").delete()
     }
 }

@@ -70,8 +70,10 @@ public func writeTransaction<T: Sendable>(_ db: any Database,
     async throws -> T {
     if db.inTransaction { return try await work(db) }
     let hooks = CommitHooks()
-    let result = try await CommitHooks.$current.withValue(hooks) {
-        try await db.transaction { tx in
+    // The hooks are bound inside the transaction's closure: Fluent runs that closure in a task of its own (bridged
+    // through an EventLoopFuture), which does not inherit the caller's task-locals.
+    let result = try await db.transaction { tx in
+        try await CommitHooks.$current.withValue(hooks) {
             if !tx.isPostgres {
                 try await tx.sql.raw("UPDATE keel_write_lock SET n = n + 1 WHERE id = 1").run()
             }

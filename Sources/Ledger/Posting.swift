@@ -261,7 +261,7 @@ struct PostingEngine {
                                     before: nil as BatchAudit?, after: summary)
             return
         }
-        for item in entries {
+        let records = try entries.map { item in
             let entry = item.entry.entry
             let lines = item.entry.lines.map {
                 LineAudit(account: $0.account.fullName,
@@ -269,11 +269,12 @@ struct PostingEngine {
                           credit: Money(minorUnits: $0.credit, currency: $0.currency).decimalString,
                           currency: $0.currency.code)
             }
-            try await context.audit(db, actor, "ledger.entry.post", entity: "ledger_entry",
-                                    id: item.id.uuidString.lowercased(), before: nil as EntryAudit?,
-                                    after: EntryAudit(number: item.number, journal: entry.journal,
-                                                      date: entry.date.description, memo: entry.memo, lines: lines))
+            return try AuditChain.Entry(action: "ledger.entry.post", entity: "ledger_entry",
+                                        entityID: item.id.uuidString.lowercased(), before: nil as EntryAudit?,
+                                        after: EntryAudit(number: item.number, journal: entry.journal,
+                                                          date: entry.date.description, memo: entry.memo, lines: lines))
         }
+        try await context.audit(db, actor, records)
     }
 
     /// Earlier postings by idempotency key: their result and content hash.

@@ -28,6 +28,11 @@ public struct PlatformContext: Sendable {
                                     action: action, entity: entity, entityID: id, before: before, after: after)
     }
 
+    /// Appends several audit records, in order, inside the current write transaction (three statements for all).
+    public func audit(_ db: any Database, _ actor: Principal, _ entries: [AuditChain.Entry]) async throws {
+        try await AuditChain.record(on: db, headPath: config.auditHeadPath, clock: clock, actor: actor, entries)
+    }
+
     public func publish<Payload: Encodable & Sendable>(_ type: String, _ payload: Payload,
                                                        on db: any Database) async throws {
         try await Outbox.publish(type, payload, on: db, clock: clock)

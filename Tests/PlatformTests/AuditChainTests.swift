@@ -109,4 +109,35 @@ struct AuditChainTests {
             #expect(report.isIntact && report.rows == 20)
         }
     }
+
+    @Test("Records appended together chain like records appended one by one, and the head file names the last")
+    func appendedTogether() async throws {
+        try await withTestDatabase { db, context in
+            try await seed(2, db, context)
+            struct Note: Codable, Sendable, Equatable { let text: String }
+            let entries = try (0..<5).map {
+                try AuditChain.Entry(action: "note.add", entity: "note", entityID: "n\($0)", before: nil as Note?,
+                                     after: Note(text: "text \($0)"))
+            }
+            try await writeTransaction(db) { tx in
+                try await context.audit(tx, .system, entries)
+                try await context.audit(tx, .system, [])
+            }
+            let report = try await verify(db, context)
+            #expect(report.isIntact && report.rows == 7)
+            #expect(AuditHeadFile(path: context.config.auditHeadPath).read()?.seq == 7)
+            let rows = try await AuditChain.list(on: db, filter: AuditFilter(entity: "note"))
+            #expect(rows.map(\.seq) == [7, 6, 5, 4, 3] && rows.map(\.entityID) == ["n4", "n3", "n2", "n1", "n0"])
+            #expect(rows.first?.after == #"{"text":"text 4"}"# && rows.first?.before == nil)
+            // A rolled-back transaction leaves neither rows nor a newer head file.
+            await #expect(throws: (any Error).self) {
+                try await writeTransaction(db) { tx in
+                    try await context.audit(tx, .system, entries)
+                    throw DomainError.invalid("test.rollback", "roll back")
+                }
+            }
+            #expect(try await verify(db, context).rows == 7)
+            #expect(AuditHeadFile(path: context.config.auditHeadPath).read()?.seq == 7)
+        }
+    }
 }

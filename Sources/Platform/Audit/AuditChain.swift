@@ -27,42 +27,71 @@ public struct AuditRecord: Sendable, Equatable, Codable {
 public enum AuditChain {
     public static let genesisHash = String(repeating: "0", count: 64)
 
+    /// One record to append: `before`/`after` already encoded as canonical JSON (see `Entry.init`).
+    public struct Entry: Sendable {
+        public let action: String
+        public let entity: String
+        public let entityID: String
+        public let before: String?
+        public let after: String?
+
+        public init<Before: Encodable & Sendable, After: Encodable & Sendable>(
+            action: String, entity: String, entityID: String, before: Before?, after: After?) throws {
+            self.action = action
+            self.entity = entity
+            self.entityID = entityID
+            self.before = try canonicalJSON(before)
+            self.after = try canonicalJSON(after)
+        }
+    }
+
     /// Appends one record inside the caller's write transaction. `before`/`after` are encoded as canonical JSON.
     public static func record<Before: Encodable & Sendable, After: Encodable & Sendable>(
         on db: any Database, headPath: String, clock: any Clock, actor: Principal, action: String,
         entity: String, entityID: String, before: Before?, after: After?
     ) async throws {
-        precondition(db.inTransaction, "audit records are written in the same transaction as the change")
-        try await append(on: db, headPath: headPath, at: clock.now(), actor: actor.username, action: action,
-                         entity: entity, entityID: entityID, before: try canonicalJSON(before),
-                         after: try canonicalJSON(after))
+        try await record(on: db, headPath: headPath, clock: clock, actor: actor, [
+            try Entry(action: action, entity: entity, entityID: entityID, before: before, after: after),
+        ])
     }
 
-    static func append(on db: any Database, headPath: String, at instant: Date, actor: String, action: String,
-                       entity: String, entityID: String, before: String?, after: String?) async throws {
+    /// Appends records in order inside the caller's write transaction, with three statements however many there
+    /// are: the head advanced by their count, the rows in multi-row inserts, the head's new hash.
+    public static func record(on db: any Database, headPath: String, clock: any Clock, actor: Principal,
+                              _ entries: [Entry]) async throws {
+        precondition(db.inTransaction, "audit records are written in the same transaction as the change")
+        try await append(on: db, headPath: headPath, at: clock.now(), actor: actor.username, entries)
+    }
+
+    static func append(on db: any Database, headPath: String, at instant: Date, actor: String,
+                       _ entries: [Entry]) async throws {
+        guard !entries.isEmpty else { return }
         // Advancing the head row first takes its row lock (PostgreSQL) inside the writer's transaction.
         guard let head = try await db.sql.raw("""
-            UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash
+            UPDATE audit_head SET seq = seq + \(bind: Int64(entries.count)) WHERE id = 1 RETURNING seq, hash
             """).first() else { preconditionFailure("audit_head row missing: migrations not run") }
-        let seq = try head.decode(column: "seq", as: Int64.self)
-        let prevHash = try head.decode(column: "hash", as: String.self)
+        let last = try head.decode(column: "seq", as: Int64.self)
+        var hash = try head.decode(column: "hash", as: String.self)
+        var seq = last - Int64(entries.count)
         let at = RFC3339.format(instant)
-        let hash = digest(seq: seq, at: at, actor: actor, action: action, entity: entity, entityID: entityID,
-                          before: before, after: after, prevHash: prevHash)
-        let row = AuditRowModel()
-        row.id = seq
-        row.at = at
-        row.actor = actor
-        row.action = action
-        row.entity = entity
-        row.entityID = entityID
-        row.beforeJSON = before
-        row.afterJSON = after
-        row.prevHash = prevHash
-        row.hash = hash
-        try await row.create(on: db)
+        var rows: [[SQLCell]] = []
+        rows.reserveCapacity(entries.count)
+        for entry in entries {
+            seq += 1
+            let prevHash = hash
+            hash = digest(seq: seq, at: at, actor: actor, action: entry.action, entity: entry.entity,
+                          entityID: entry.entityID, before: entry.before, after: entry.after, prevHash: prevHash)
+            rows.append([.integer(seq), .text(at), .text(actor), .text(entry.action), .text(entry.entity),
+                         .text(entry.entityID), .text(entry.before), .text(entry.after), .text(prevHash), .text(hash)])
+        }
+        try await BulkInsert.run(db, into: "audit_log", columns: [
+            ("seq", .integer), ("at", .text), ("actor", .text), ("action", .text), ("entity", .text),
+            ("entity_id", .text), ("before_json", .text), ("after_json", .text), ("prev_hash", .text), ("hash", .text),
+        ], rows: rows)
         try await db.sql.update("audit_head").set("hash", to: hash).where("id", .equal, 1).run()
-        CommitHooks.afterCommit { AuditHeadFile(path: headPath).advance(to: seq, hash: hash) }
+        // Only the newest head matters: one file write per transaction, however many appends it made.
+        let newest = (seq, hash)
+        CommitHooks.afterCommit(key: "audit.head") { AuditHeadFile(path: headPath).advance(to: newest.0, hash: newest.1) }
     }
 
     public static func digest(seq: Int64, at: String, actor: String, action: String, entity: String,

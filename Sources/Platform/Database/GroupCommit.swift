@@ -171,9 +171,9 @@ public final class GroupCommit: Sendable {
                     }
                     index = end
                 }
-                // The writes' own after-commit work joins the transaction's, in order.
+                // The writes' own after-commit work joins the transaction's, in order (one audit head for all).
                 for delivery in outcomes.withLockedValue({ $0.delivered }) {
-                    CommitHooks.afterCommit { delivery.hooks.runAll() }
+                    CommitHooks.afterCommit(adopting: delivery.hooks)
                 }
             }
         } catch {

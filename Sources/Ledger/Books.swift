@@ -12,12 +12,12 @@ struct Books {
     static func load(on db: any Database, months: Set<String>) async throws -> Books {
         let company = try await LedgerService.requireCompany(on: db)
         var accounts: [String: Account] = [:]
-        for model in try await AccountModel.query(on: db).all() {
-            let account = model.account
+        for account in try await LedgerService.accounts(on: db) {
             accounts[account.code] = account
             accounts[account.fullName] = account
         }
-        let journals = Set(try await JournalModel.query(on: db).all().compactMap(\.id))
+        let journals = Set(try await db.sql.select().column("code").from(JournalModel.schema).all()
+            .map { try $0.decode(column: "code", as: String.self) })
         let states = try await lockPeriods(months, on: db)
         let rates = try await RateTable.load(on: db)
         let context = EntryRules.Context(
@@ -57,9 +57,12 @@ struct RateTable: Sendable {
 
     static func load(on db: any Database) async throws -> RateTable {
         var table: [String: [(String, Decimal)]] = [:]
-        for row in try await RateModel.query(on: db).sort(\.$date).all() {
-            if let rate = Decimal(string: row.rate, locale: Locale(identifier: "en_US_POSIX")) {
-                table[row.currency, default: []].append((row.date, rate))
+        let rows = try await db.sql.select().columns("currency", "date", "rate").from(RateModel.schema).orderBy("date").all()
+        for row in rows {
+            let text = try row.decode(column: "rate", as: String.self)
+            if let rate = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) {
+                table[try row.decode(column: "currency", as: String.self), default: []]
+                    .append((try row.decode(column: "date", as: String.self), rate))
             }
         }
         return RateTable(byCurrency: table)

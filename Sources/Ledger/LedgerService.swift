@@ -87,9 +87,28 @@ public struct LedgerService: Sendable {
     // MARK: Accounts
 
     public func accounts(includeArchived: Bool = true) async throws -> [Account] {
-        var query = AccountModel.query(on: db).sort(\.$code)
-        if !includeArchived { query = query.filter(\.$archived == false) }
-        return try await query.all().map(\.account)
+        try await Self.accounts(on: db, includeArchived: includeArchived)
+    }
+
+    /// The chart by code, read as plain rows: every posting and report loads it, and decoding Fluent models (by
+    /// reflection) was the largest single cost of an HTTP posting.
+    static func accounts(on db: any Database, includeArchived: Bool = true) async throws -> [Account] {
+        var query = db.sql.select()
+            .columns("id", "code", "name", "full_name", "type", "subtype", "parent_id", "is_header", "archived", "currency")
+            .from(AccountModel.schema)
+        if !includeArchived { query = query.where("archived", .equal, false) }
+        return try await query.orderBy("code").all().map { row in
+            Account(id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+                    code: try row.decode(column: "code", as: String.self),
+                    name: try row.decode(column: "name", as: String.self),
+                    fullName: try row.decode(column: "full_name", as: String.self),
+                    type: AccountType(rawValue: try row.decode(column: "type", as: String.self)) ?? .asset,
+                    subtype: AccountSubtype(rawValue: try row.decode(column: "subtype", as: String.self)) ?? .none,
+                    parentID: try row.decode(column: "parent_id", as: UUID?.self)?.uuidString.lowercased(),
+                    isHeader: try row.decode(column: "is_header", as: Bool.self),
+                    archived: try row.decode(column: "archived", as: Bool.self),
+                    currency: try row.decode(column: "currency", as: String?.self).flatMap(Currency.init(code:)))
+        }
     }
 
     /// Adds an account under an existing header, named by its full path ("Expenses:Marketing").

@@ -205,15 +205,20 @@ public struct AuthService: Sendable {
     /// The principal behind a bearer token: `nil` if unknown, revoked, expired, or its user is disabled.
     public func principal(bearer secret: String) async throws -> Principal? {
         guard secret.hasPrefix(Self.tokenPrefix), secret.count < 200 else { return nil }
-        guard let row = try await APITokenModel.query(on: db).filter(\.$tokenHash == Secrets.sha256(secret)).first(),
-              row.revokedAt == nil else { return nil }
+        // Read as a plain row: this runs on every API request.
+        guard let row = try await db.sql.select()
+            .columns("id", "user_id", "scopes", "expires_at", "revoked_at", "last_used_at").from(APITokenModel.schema)
+            .where("token_hash", .equal, Secrets.sha256(secret)).first(),
+              try row.decode(column: "revoked_at", as: Date?.self) == nil else { return nil }
         let now = context.clock.now()
-        if let expires = row.expiresAt, expires <= now { return nil }
-        if row.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            try await db.sql.update("api_tokens").set("last_used_at", to: now).where("id", .equal, row.id!).run()
+        if let expires = try row.decode(column: "expires_at", as: Date?.self), expires <= now { return nil }
+        if try row.decode(column: "last_used_at", as: Date?.self).map({ now.timeIntervalSince($0) > 60 }) ?? true {
+            try await db.sql.update("api_tokens").set("last_used_at", to: now)
+                .where("id", .equal, try row.decode(column: "id", as: UUID.self)).run()
         }
-        let scopes = Set(row.scopes.split(separator: " ").map(String.init))
-        return try await UserService.principal(userID: row.userID, on: db, tokenScopes: scopes)
+        let scopes = Set(try row.decode(column: "scopes", as: String.self).split(separator: " ").map(String.init))
+        return try await UserService.principal(userID: try row.decode(column: "user_id", as: UUID.self), on: db,
+                                               tokenScopes: scopes)
     }
 
     static func isValidScope(_ scope: String) -> Bool {

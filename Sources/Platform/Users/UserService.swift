@@ -173,12 +173,24 @@ public struct UserService: Sendable {
     /// Builds the principal for a user id: roles and the union of their permissions.
     public static func principal(userID: UUID, on db: any Database, tokenScopes: Set<String>? = nil)
         async throws -> Principal? {
-        guard let user = try await UserModel.find(userID, on: db), user.disabledAt == nil else { return nil }
-        let roleNames = try await UserRoleModel.query(on: db).filter(\.$userID == userID).all().map(\.roleName)
-        let roles = try await RoleModel.query(on: db).filter(\.$id ~~ roleNames).all()
-        let permissions = Set(roles.flatMap { $0.permissions.split(separator: " ").compactMap { Permission(String($0)) } })
-        return Principal(userID: userID.uuidString, username: user.username, roles: Set(roleNames),
-                         permissions: permissions, tokenScopes: tokenScopes)
+        // Every request asks this: one read of the user with its roles, as plain rows (no model decoding).
+        let rows = try await db.sql.raw("""
+            SELECT u.username AS username, u.disabled_at AS disabled_at, ur.role_name AS role, r.permissions AS permissions
+            FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.name = ur.role_name
+            WHERE u.id = \(bind: userID)
+            """).all()
+        guard let first = rows.first, try first.decode(column: "disabled_at", as: Date?.self) == nil else { return nil }
+        var roleNames = Set<String>()
+        var permissions = Set<Permission>()
+        for row in rows {
+            guard let role = try row.decode(column: "role", as: String?.self) else { continue }
+            roleNames.insert(role)
+            for permission in (try row.decode(column: "permissions", as: String?.self) ?? "").split(separator: " ") {
+                if let parsed = Permission(String(permission)) { permissions.insert(parsed) }
+            }
+        }
+        return Principal(userID: userID.uuidString, username: try first.decode(column: "username", as: String.self),
+                         roles: roleNames, permissions: permissions, tokenScopes: tokenScopes)
     }
 
     public static func roles(on db: any Database) async throws -> [(name: String, summary: String, permissions: [String])] {

@@ -191,37 +191,3 @@ extension LedgerService {
                          columns: values + ["(no \(key))", "Total"], rows: rows)
     }
 }
-
-/// Splitting one CSV line, with quoted fields ("Expenses:Rent, office").
-public enum CSVLine {
-    public static func split(_ line: String) -> [String] {
-        var fields: [String] = []
-        var field = ""
-        var quoted = false
-        var iterator = Array(line).makeIterator()
-        var pending: Character? = nil
-        while let character = pending ?? iterator.next() {
-            pending = nil
-            if quoted {
-                if character == "\"" {
-                    if let next = iterator.next() {
-                        if next == "\"" { field.append("\"") } else { quoted = false; pending = next }
-                    } else {
-                        quoted = false
-                    }
-                } else {
-                    field.append(character)
-                }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                fields.append(field.trimmingCharacters(in: .whitespaces))
-                field = ""
-            } else {
-                field.append(character)
-            }
-        }
-        fields.append(field.trimmingCharacters(in: .whitespaces))
-        return fields
-    }
-}

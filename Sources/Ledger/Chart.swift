@@ -10,7 +10,7 @@ extension LedgerService {
         for account in try await accounts().sorted(by: { $0.fullName < $1.fullName }) {
             text += [account.code, account.fullName, account.type.rawValue, account.subtype.rawValue,
                      account.isHeader ? "true" : "false", account.archived ? "true" : "false", account.currency?.code ?? ""]
-                .map(TrialBalanceFormat.csvField).joined(separator: ",") + "\n"
+                .map(CSVLine.field).joined(separator: ",") + "\n"
         }
         return text
     }

@@ -7,7 +7,7 @@ public enum TrialBalanceFormat {
     public static func csv(_ rows: [TrialBalanceRow], functional: Currency) -> String {
         var text = "account,currency,balance,functional_balance\n"
         for row in rows {
-            text += [csvField(row.account.fullName), row.currency.code,
+            text += [CSVLine.field(row.account.fullName), row.currency.code,
                      Money(minorUnits: row.balance, currency: row.currency).decimalString,
                      Money(minorUnits: row.functionalBalance, currency: functional).decimalString]
                 .joined(separator: ",") + "\n"
@@ -40,10 +40,6 @@ public enum TrialBalanceFormat {
         String(repeating: " ", count: max(0, width - text.count)) + text
     }
 
-    static func csvField(_ text: String) -> String {
-        guard text.contains(",") || text.contains("\"") || text.contains("\n") else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-    }
 }
 
 /// Statements as text: CSV (a row per statement row, amounts as plain decimals) and an aligned table.
@@ -51,11 +47,11 @@ public enum StatementFormat {
     /// Header `kind,level,code,account,label,` then one column per statement column.
     public static func csv(_ statement: Statement) -> String {
         var text = (["kind", "level", "code", "account", "label"] + statement.columns)
-            .map(TrialBalanceFormat.csvField).joined(separator: ",") + "\n"
+            .map(CSVLine.field).joined(separator: ",") + "\n"
         for row in statement.rows {
             let amounts = row.amounts.map { Money(minorUnits: $0, currency: statement.currency).decimalString }
             text += ([row.kind.rawValue, "\(row.level)", row.code ?? "", row.account ?? "", row.label] + amounts)
-                .map(TrialBalanceFormat.csvField).joined(separator: ",") + "\n"
+                .map(CSVLine.field).joined(separator: ",") + "\n"
         }
         return text
     }
@@ -89,17 +85,17 @@ public enum GeneralLedgerFormat {
         }
         var text = "date,number,journal,account,memo,partner,currency,amount,debit,credit,balance\n"
         if ledger.offset == 0 {
-            text += "\(ledger.range.from),,,\(TrialBalanceFormat.csvField(ledger.account.fullName)),Opening balance,,"
+            text += "\(ledger.range.from),,,\(CSVLine.field(ledger.account.fullName)),Opening balance,,"
                 + "\(functional.code),,,,\(money(ledger.opening, functional))\n"
         }
         for line in ledger.lines {
             text += [line.date.description, line.number, line.journal, line.account, line.memo, line.partner ?? "",
                      line.currency.code, money(line.amount, line.currency), money(line.debit, functional),
                      money(line.credit, functional), money(line.balance, functional)]
-                .map(TrialBalanceFormat.csvField).joined(separator: ",") + "\n"
+                .map(CSVLine.field).joined(separator: ",") + "\n"
         }
         if ledger.offset + ledger.lines.count >= ledger.count {
-            text += "\(ledger.range.to),,,\(TrialBalanceFormat.csvField(ledger.account.fullName)),Closing balance,,"
+            text += "\(ledger.range.to),,,\(CSVLine.field(ledger.account.fullName)),Closing balance,,"
                 + "\(functional.code),,,,\(money(ledger.closing, functional))\n"
         }
         return text

@@ -7,6 +7,7 @@ let areas: [(name: String, uses: [String])] = [
     ("Kernel", []),
     ("Platform", ["Kernel"]),
     ("Ledger", ["Platform", "Kernel"]),
+    ("Parties", ["Platform", "Kernel"]),
 ]
 
 let vapor: Target.Dependency = .product(name: "Vapor", package: "vapor")
@@ -23,6 +24,7 @@ let areaProducts: [String: [Target.Dependency]] = [
         .product(name: "Crypto", package: "swift-crypto"),
     ],
     "Ledger": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
+    "Parties": [fluent, sqlKit],
 ]
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -64,6 +66,8 @@ targets += [
     ),
     .testTarget(name: "KernelTests", dependencies: ["Kernel"], swiftSettings: swiftSettings),
     .testTarget(name: "LedgerTests", dependencies: ["Kernel", "Platform", "Ledger", "KeelTesting", fluent, sqlKit],
+                swiftSettings: swiftSettings),
+    .testTarget(name: "PartiesTests", dependencies: ["Kernel", "Platform", "Parties", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),
     .testTarget(name: "PlatformTests", dependencies: ["Kernel", "Platform", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),

@@ -1,0 +1,171 @@
+import Kernel
+
+/// Checks a partner as given and brings every field to its stored form. Every problem is reported, each with
+/// its field, in one `parties.partner.invalid` error whose message is the first problem's.
+public enum PartnerRules {
+    public static let nameLengthMax = 200
+    public static let codeLengthMax = 20
+    public static let notesLengthMax = 4_000
+    public static let contactsMax = 50
+    public static let textLengthMax = 200
+
+    /// A partner's fields in their stored form.
+    public struct Valid: Sendable, Equatable {
+        public var code: String?
+        public var name: String
+        public var isCustomer: Bool
+        public var isVendor: Bool
+        public var taxID: String?
+        public var email: String?
+        public var phone: String?
+        public var currency: Currency?
+        public var paymentTerms: PaymentTerms
+        public var creditLimit: Int64?
+        public var billingAddress: Address
+        public var shippingAddress: Address
+        public var iban: String?
+        public var bic: String?
+        public var notes: String?
+        public var contacts: [Contact]
+    }
+
+    public static func validate(_ input: PartnerInput) throws(DomainError) -> Valid {
+        var problems: [DomainError.Item] = []
+        func check<T>(_ field: String, _ work: () throws(DomainError) -> T?) -> T? {
+            do { return try work() } catch {
+                problems.append(.init(field: error.field ?? field, code: error.code, message: error.message))
+                return nil
+            }
+        }
+        func fail(_ field: String, _ code: String, _ message: String) {
+            problems.append(.init(field: field, code: code, message: message))
+        }
+        let name = String(input.name.trimmed)
+        if name.isEmpty || name.count > nameLengthMax {
+            fail("name", "parties.partner.name_invalid", "A partner has a name of 1 to \(nameLengthMax) characters")
+        }
+        let code = optional(input.code)
+        if let code, code.count > codeLengthMax || !code.unicodeScalars.allSatisfy({
+            $0.isASCIIAlphanumeric || "-_.".unicodeScalars.contains($0) }) {
+            fail("code", "parties.partner.code_invalid",
+                 "A code has 1 to \(codeLengthMax) letters, digits, dashes, dots or underscores")
+        }
+        if !input.isCustomer && !input.isVendor {
+            fail("isCustomer", "parties.partner.role_missing", "A partner is a customer, a vendor, or both")
+        }
+        let taxID = check("taxID") { () throws(DomainError) -> String? in
+            guard let text = optional(input.taxID) else { return nil }
+            return try TaxID.normalize(text)
+        }
+        let email = optional(input.email)
+        if let email, !isEmail(email) {
+            fail("email", "parties.partner.email_invalid", "'\(email)' is not an email address")
+        }
+        let phone = optional(input.phone)
+        if let phone, phone.count > 40 { fail("phone", "parties.partner.phone_invalid", "A phone number has at most 40 characters") }
+        var currency: Currency?
+        if let text = optional(input.currency) {
+            currency = Currency(code: text.uppercased())
+            if currency == nil { fail("currency", "parties.partner.currency_unknown", "'\(text)' is not an ISO 4217 currency") }
+        }
+        let terms = check("paymentTerms") { () throws(DomainError) -> PaymentTerms? in
+            guard let text = optional(input.paymentTerms) else { return .net30 }
+            return try PaymentTerms.parse(text)
+        }
+        var creditLimit: Int64?
+        if let text = optional(input.creditLimit) {
+            if let currency {
+                creditLimit = check("creditLimit") { () throws(DomainError) -> Int64? in
+                    let money = try Money.parse(text, currency: currency, field: "creditLimit")
+                    guard money.minorUnits >= 0 else {
+                        throw .invalid("parties.partner.credit_limit_negative", "A credit limit is 0 or more",
+                                       field: "creditLimit")
+                    }
+                    return money.minorUnits
+                }
+            } else if input.currency.map({ optional($0) == nil }) ?? true {
+                fail("creditLimit", "parties.partner.credit_limit_currency",
+                     "A credit limit is in the partner's currency: set the currency too")
+            }
+        }
+        let billing = address(input.billingAddress, field: "billingAddress", &problems)
+        let shipping = address(input.shippingAddress, field: "shippingAddress", &problems)
+        let iban = check("iban") { () throws(DomainError) -> String? in
+            guard let text = optional(input.iban) else { return nil }
+            return try IBAN.normalize(text)
+        }
+        let bic = optional(input.bic)?.uppercased()
+        if let bic, !(bic.count == 8 || bic.count == 11) || !bic.unicodeScalars.allSatisfy(\.isASCIIAlphanumeric) {
+            fail("bic", "parties.partner.bic_invalid", "'\(bic)' is not a BIC (8 or 11 letters and digits)")
+        }
+        let notes = optional(input.notes)
+        if let notes, notes.count > notesLengthMax {
+            fail("notes", "parties.partner.notes_too_long", "Notes have at most \(notesLengthMax) characters")
+        }
+        let contacts = Self.contacts(input.contacts ?? [], &problems)
+        guard problems.isEmpty else {
+            throw DomainError(.invalid, "parties.partner.invalid", problems[0].message, field: problems[0].field,
+                              items: problems)
+        }
+        return Valid(code: code, name: name, isCustomer: input.isCustomer, isVendor: input.isVendor, taxID: taxID,
+                     email: email, phone: phone, currency: currency, paymentTerms: terms ?? .net30,
+                     creditLimit: creditLimit, billingAddress: billing, shippingAddress: shipping, iban: iban,
+                     bic: bic, notes: notes, contacts: contacts)
+    }
+
+    static func address(_ given: Address?, field: String, _ problems: inout [DomainError.Item]) -> Address {
+        guard let given else { return Address() }
+        var address = Address(line1: optional(given.line1), line2: optional(given.line2),
+                              postalCode: optional(given.postalCode), city: optional(given.city),
+                              region: optional(given.region), country: optional(given.country)?.uppercased())
+        for (part, value) in [("line1", address.line1), ("line2", address.line2), ("postalCode", address.postalCode),
+                              ("city", address.city), ("region", address.region)] {
+            if let value, value.count > textLengthMax {
+                problems.append(.init(field: "\(field).\(part)", code: "parties.address.too_long",
+                                      message: "An address line has at most \(textLengthMax) characters"))
+            }
+        }
+        if let country = address.country,
+           country.count != 2 || !country.unicodeScalars.allSatisfy(\.isASCIILetter) {
+            problems.append(.init(field: "\(field).country", code: "parties.address.country_invalid",
+                                  message: "'\(country)' is not a country code (two letters, ISO 3166: DE, FR, US)"))
+            address.country = nil
+        }
+        return address
+    }
+
+    static func contacts(_ given: [Contact], _ problems: inout [DomainError.Item]) -> [Contact] {
+        if given.count > contactsMax {
+            problems.append(.init(field: "contacts", code: "parties.contact.too_many",
+                                  message: "A partner has at most \(contactsMax) contacts"))
+        }
+        return given.prefix(contactsMax).enumerated().map { index, contact in
+            let name = String(contact.name.trimmed)
+            if name.isEmpty || name.count > textLengthMax {
+                problems.append(.init(index: index, field: "contacts[\(index)].name", code: "parties.contact.name_invalid",
+                                      message: "Contact \(index + 1) needs a name of 1 to \(textLengthMax) characters"))
+            }
+            let email = optional(contact.email)
+            if let email, !isEmail(email) {
+                problems.append(.init(index: index, field: "contacts[\(index)].email", code: "parties.contact.email_invalid",
+                                      message: "Contact \(index + 1): '\(email)' is not an email address"))
+            }
+            return Contact(name: name, email: email, phone: optional(contact.phone), role: optional(contact.role))
+        }
+    }
+
+    /// Something@something.tld, no spaces, at most 254 characters: the check a form can make without mailing.
+    public static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard text.count <= 254, parts.count == 2, !parts[0].isEmpty, !text.unicodeScalars.contains(where: { $0 == " " }),
+              let dot = parts[1].lastIndex(of: "."), dot != parts[1].startIndex,
+              parts[1].index(after: dot) != parts[1].endIndex else { return false }
+        return true
+    }
+
+    /// Trimmed text, or nil for nothing or blanks.
+    static func optional(_ text: String?) -> String? {
+        guard let trimmed = text?.trimmed, !trimmed.isEmpty else { return nil }
+        return String(trimmed)
+    }
+}

@@ -4,6 +4,7 @@ import Kernel
 import Ledger
 import Metrics
 import OpenAPIVapor
+import Parties
 import Platform
 import Prometheus
 import Vapor
@@ -38,6 +39,7 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     try await DatabaseSetup.prepare(app)
     app.migrations.add(PlatformMigrations.all)
     app.migrations.add(LedgerMigrations.all)
+    app.migrations.add(PartiesMigrations.all)
     if options.migrate { try await migrateUnderLock(app) }
 
     // Event handlers: areas register their reactions to other areas' events here.
@@ -112,6 +114,7 @@ func registerPages(_ app: Application) {
     ReportPages.register(signedIn)
     PeriodPages.register(signedIn)
     RatePages.register(signedIn)
+    PartnerPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

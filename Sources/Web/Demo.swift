@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Kernel
 import Ledger
+import Parties
 import Platform
 import Vapor
 
@@ -49,6 +50,8 @@ public enum Demo {
         for end in yearEnds { _ = try await ledger.closeYear(endingOn: end, by: .system) }
         _ = try await ledger.setBudgets(DemoBooks.budget(for: company.fiscalYear(containing: today)), source: "demo",
                                         by: .system)
+        let parties = PartiesService(db: app.db, context: app.keelContext)
+        for partner in DemoParties.partners() { _ = try await parties.create(partner, by: .system) }
         for person in people {
             // Demo colleagues get random passwords; the admin resets one to sign in as that person.
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),

@@ -1,5 +1,6 @@
 import Fluent
 import Kernel
+import Parties
 import Platform
 import Vapor
 
@@ -27,6 +28,7 @@ extension Request {
     var context: PlatformContext { application.keel.context }
     var users: UserService { UserService(db: db, context: context) }
     var auth: AuthService { AuthService(db: db, context: context) }
+    var parties: PartiesService { PartiesService(db: db, context: context) }
 
     private struct PrincipalKey: StorageKey { typealias Value = Principal }
     private struct SessionKey: StorageKey { typealias Value = SessionInfo }

@@ -102,7 +102,7 @@ struct PartiesRulesTests {
         } catch {
             #expect(error.code == "parties.partner.invalid")
             #expect(Set(error.items.compactMap(\.field)) == [
-                "name", "code", "isCustomer", "taxID", "email", "creditLimit", "billingAddress.country", "iban", "bic",
+                "name", "code", "isCustomer", "taxId", "email", "creditLimit", "billingAddress.country", "iban", "bic",
                 "contacts[0].name", "contacts[0].email"])
         }
         #expect(errorCode { _ = try PartnerRules.validate(PartnerInput(name: "X", currency: "EUR", creditLimit: "-1")) }

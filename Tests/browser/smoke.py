@@ -90,6 +90,20 @@ def main():
         if "posted." not in driver.page_source:
             failures.append("posting a manual entry from the page failed")
         check("post entry")
+        # A customer through the partner form, then its page and the filtered list.
+        driver.get(urljoin(base, "/partners/new"))
+        check("new partner form")
+        for name, value in (("name", "Browser Smoke SARL"), ("taxId", "FR40303265045"), ("billingCity", "Lyon"),
+                            ("billingCountry", "FR"), ("iban", "FR14 2004 1010 0505 0001 3M02 606")):
+            driver.find_element(By.NAME, name).send_keys(value)
+        submit(driver, "form[action='/partners'] button[type=submit]")
+        if "created." not in driver.page_source:
+            failures.append("creating a partner from the page failed")
+        check("create partner")
+        driver.get(urljoin(base, "/partners?q=smoke"))
+        if "Browser Smoke SARL" not in driver.page_source:
+            failures.append("the new partner is not in the searched list")
+        check("partner list search")
         driver.get(urljoin(base, "/admin/users/new"))
         check("new user form")
         driver.get(urljoin(base, "/no-such-page"))

@@ -53,7 +53,7 @@ public enum PartnerRules {
         if !input.isCustomer && !input.isVendor {
             fail("isCustomer", "parties.partner.role_missing", "A partner is a customer, a vendor, or both")
         }
-        let taxID = check("taxID") { () throws(DomainError) -> String? in
+        let taxID = check("taxId") { () throws(DomainError) -> String? in
             guard let text = optional(input.taxID) else { return nil }
             return try TaxID.normalize(text)
         }

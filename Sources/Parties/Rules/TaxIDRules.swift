@@ -22,7 +22,7 @@ public enum TaxID {
     ]
 
     /// The tax id in its compact form (upper case; spaces, dots and dashes removed when the format is known).
-    public static func normalize(_ text: String, field: String = "taxID") throws(DomainError) -> String {
+    public static func normalize(_ text: String, field: String = "taxId") throws(DomainError) -> String {
         let trimmed = text.trimmed
         let compact = String(trimmed.unicodeScalars.filter { $0 != " " && $0 != "." && $0 != "-" }).uppercased()
         if compact.count > 2, let formats = vatFormats[String(compact.prefix(2))] {

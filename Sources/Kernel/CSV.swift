@@ -33,6 +33,32 @@ public enum CSVLine {
         return fields
     }
 
+    /// Splits CSV text into records, each with the number of the line it starts on. A quoted field may hold line
+    /// breaks: a record goes on while a quote is open. Line ends are `\n` or `\r\n`.
+    public static func records(_ text: String) -> [(line: Int, text: String)] {
+        var result: [(Int, String)] = []
+        var current = ""
+        var start = 1
+        var quotes = 0
+        // "\r\n" is one Character in Swift, so both line ends are matched as characters.
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (index, line) in lines.enumerated() {
+            if quotes % 2 == 0 {
+                current = String(line)
+                start = index + 1
+            } else {
+                current += "\n" + line
+            }
+            quotes += line.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "\"") ? 1 : 0) }
+            if quotes % 2 == 0 {
+                result.append((start, current))
+                quotes = 0
+            }
+        }
+        if quotes % 2 == 1 { result.append((start, current)) }
+        return result
+    }
+
     /// One field as CSV writes it: quoted when it holds a comma, a quote or a line break.
     public static func field(_ text: String) -> String {
         guard text.has(",") || text.has("\"") || text.has("\n") || text.has("\r") else { return text }

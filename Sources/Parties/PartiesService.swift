@@ -231,23 +231,24 @@ extension PartiesService {
         func parts(_ address: Address) -> [String] {
             [address.line1, address.line2, address.postalCode, address.city, address.region, address.country].map { $0 ?? "" }
         }
-        var limit: String?
-        if let minorUnits = partner.creditLimit, let currency = partner.currency {
-            limit = Money(minorUnits: minorUnits, currency: currency).decimalString
-        }
         return [partner.code, partner.name, partner.isCustomer ? "yes" : "no", partner.isVendor ? "yes" : "no",
                 partner.taxID ?? "", partner.email ?? "", partner.phone ?? "", partner.currency?.code ?? "",
-                partner.paymentTerms.description, limit ?? ""]
+                partner.paymentTerms.description, partner.creditLimitText ?? ""]
             + parts(partner.billingAddress) + parts(partner.shippingAddress)
             + [partner.iban ?? "", partner.bic ?? "", partner.notes ?? ""]
     }
 
-    /// Reads a partners CSV (header row, then one partner per row) into inputs, with every problem reported by
-    /// line. A row whose code names an existing partner updates it; any other row creates one.
-    public static func readCSV(_ text: String) throws(DomainError) -> [(line: Int, input: PartnerInput)] {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-            .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
-        guard let headerLine = lines.first, !headerLine.trimmed.isEmpty else {
+    /// One data row of a partners CSV: its line number and its fields by column.
+    public struct CSVRow: Sendable {
+        public let line: Int
+        public let fields: [String: String]
+    }
+
+    /// Reads a partners CSV (header row, then one partner per row). Problems with the header and with the shape
+    /// of rows are all reported, by line; the partners themselves are checked by `importCSV`.
+    public static func readCSV(_ text: String) throws(DomainError) -> [CSVRow] {
+        let records = CSVLine.records(text)
+        guard let headerLine = records.first?.text, !headerLine.trimmed.isEmpty else {
             throw .invalid("parties.csv.empty", "The CSV is empty; its first row names the columns", field: "csv")
         }
         let header = CSVLine.split(headerLine).map { $0.lowercased() }
@@ -256,14 +257,16 @@ extension PartiesService {
             problems.append(.init(line: 1, field: column, code: "parties.csv.column_unknown",
                                   message: "'\(column)' is not a column; use \(csvColumns.joined(separator: ", "))"))
         }
+        if Set(header).count != header.count {
+            problems.append(.init(line: 1, code: "parties.csv.column_repeated", message: "A column is named twice"))
+        }
         if !header.contains("name") {
             problems.append(.init(line: 1, field: "name", code: "parties.csv.column_missing", message: "The CSV needs a name column"))
         }
         guard problems.isEmpty else { throw csvError(problems) }
-        var result: [(Int, PartnerInput)] = []
-        for (offset, line) in lines.enumerated().dropFirst() where !line.trimmed.isEmpty {
-            let number = offset + 1
-            guard result.count < importRowsMax else {
+        var rows: [CSVRow] = []
+        for (number, line) in records.dropFirst() where !line.trimmed.isEmpty {
+            guard rows.count < importRowsMax else {
                 throw .init(.tooLarge, "parties.csv.too_large", "A CSV import has at most \(importRowsMax) rows")
             }
             let fields = CSVLine.split(line)
@@ -272,39 +275,54 @@ extension PartiesService {
                                       message: "The row has \(fields.count) fields; the header has \(header.count)"))
                 continue
             }
-            let row = Dictionary(uniqueKeysWithValues: zip(header, fields))
-            func flag(_ column: String, default value: Bool) -> Bool? {
-                switch (row[column] ?? "").lowercased() {
-                case "": value
-                case "yes", "true", "1", "y": true
-                case "no", "false", "0", "n": false
-                default: nil
-                }
-            }
-            guard let customer = flag("customer", default: true), let vendor = flag("vendor", default: false) else {
-                problems.append(.init(line: number, field: "customer", code: "parties.csv.flag_invalid",
-                                      message: "customer and vendor are yes or no"))
-                continue
-            }
-            func address(_ prefix: String) -> Address {
-                Address(line1: row["\(prefix)_line1"], line2: row["\(prefix)_line2"],
-                        postalCode: row["\(prefix)_postal_code"], city: row["\(prefix)_city"],
-                        region: row["\(prefix)_region"], country: row["\(prefix)_country"])
-            }
-            let input = PartnerInput(
-                code: row["code"], name: row["name"] ?? "", isCustomer: customer, isVendor: vendor, taxID: row["tax_id"],
-                email: row["email"], phone: row["phone"], currency: row["currency"], paymentTerms: row["payment_terms"],
-                creditLimit: row["credit_limit"], billingAddress: address("billing"), shippingAddress: address("shipping"),
-                iban: row["iban"], bic: row["bic"], notes: row["notes"])
-            do {
-                _ = try PartnerRules.validate(input)
-                result.append((number, input))
-            } catch {
-                problems += error.items.map { .init(line: number, field: $0.field, code: $0.code, message: $0.message) }
-            }
+            rows.append(CSVRow(line: number, fields: Dictionary(uniqueKeysWithValues: zip(header, fields))))
         }
         guard problems.isEmpty else { throw csvError(problems) }
-        return result
+        return rows
+    }
+
+    /// `base` with the row's columns laid over it: a column the file does not have keeps the base's value, so an
+    /// update by CSV changes only what the file names. Nil when a yes/no column holds something else.
+    static func input(_ row: CSVRow, over base: PartnerInput) -> PartnerInput? {
+        let fields = row.fields
+        var input = base
+        func flag(_ column: String) -> Bool?? {
+            guard let text = fields[column] else { return .some(nil) }
+            switch text.lowercased() {
+            case "yes", "true", "1", "y": return true
+            case "no", "false", "0", "n": return false
+            case "": return .some(nil)
+            default: return nil
+            }
+        }
+        guard let customer = flag("customer"), let vendor = flag("vendor") else { return nil }
+        if let customer { input.isCustomer = customer }
+        if let vendor { input.isVendor = vendor }
+        func set(_ column: String, _ path: WritableKeyPath<PartnerInput, String?>) {
+            if let value = fields[column] { input[keyPath: path] = value }
+        }
+        if let name = fields["name"] { input.name = name }
+        set("code", \.code)
+        set("tax_id", \.taxID)
+        set("email", \.email)
+        set("phone", \.phone)
+        set("currency", \.currency)
+        set("payment_terms", \.paymentTerms)
+        set("credit_limit", \.creditLimit)
+        set("iban", \.iban)
+        set("bic", \.bic)
+        set("notes", \.notes)
+        for (prefix, path) in [("billing", \PartnerInput.billingAddress), ("shipping", \PartnerInput.shippingAddress)] {
+            var address = input[keyPath: path] ?? Address()
+            let parts: [(String, WritableKeyPath<Address, String?>)] = [
+                ("line1", \.line1), ("line2", \.line2), ("postal_code", \.postalCode), ("city", \.city),
+                ("region", \.region), ("country", \.country)]
+            for (part, partPath) in parts {
+                if let value = fields["\(prefix)_\(part)"] { address[keyPath: partPath] = value }
+            }
+            input[keyPath: path] = address
+        }
+        return input
     }
 
     static func csvError(_ problems: [DomainError.Item]) -> DomainError {
@@ -313,44 +331,61 @@ extension PartiesService {
                     field: "csv", items: problems)
     }
 
-    /// Imports a partners CSV in one transaction: all rows or none. Each partner created or changed has its own audit
-    /// record (as from the form), and the import one more with its counts.
+    /// Imports a partners CSV in one transaction: all rows or none, every problem reported by line. A row whose
+    /// code names an existing partner updates the columns the file has and keeps the others; any other row creates
+    /// a partner. Each partner created or changed has its own audit record (as from the form), and the import one
+    /// more with its counts.
     public func importCSV(_ text: String, by actor: Principal) async throws -> (created: Int, updated: Int) {
         try Self.requireWrite(actor)
         let rows = try Self.readCSV(text)
-        var seen: [String: Int] = [:]
-        var problems: [DomainError.Item] = []
-        for (line, input) in rows {
-            guard let code = PartnerRules.optional(input.code) else { continue }
-            if let first = seen[code] {
-                problems.append(.init(line: line, field: "code", code: "parties.csv.code_repeated",
-                                      message: "The code '\(code)' is also on line \(first)"))
-            }
-            seen[code] = line
-        }
-        guard problems.isEmpty else { throw Self.csvError(problems) }
         struct Summary: Codable, Sendable { let created: Int, updated: Int }
+        let context = context
         return try await writeTransaction(db) { tx in
             let service = PartiesService(db: tx, context: context)
-            var created = 0
-            var updated = 0
-            for (line, input) in rows {
-                do {
-                    if let code = PartnerRules.optional(input.code),
-                       (try await tx.sql.select().column("id").from("partners").where("code", .equal, code).first()) != nil {
-                        _ = try await service.update(code, input, by: actor)
-                        updated += 1
-                    } else {
-                        _ = try await service.create(input, by: actor)
-                        created += 1
+            var existing: [String: Partner] = [:]
+            for row in rows {
+                guard let code = row.fields["code"].flatMap(PartnerRules.optional), existing[code] == nil,
+                      let partner = try? await service.find(code, on: tx) else { continue }
+                existing[code] = partner
+            }
+            var problems: [DomainError.Item] = []
+            var firstLine: [String: Int] = [:]
+            var plan: [(existing: Partner?, input: PartnerInput)] = []
+            for row in rows {
+                let code = row.fields["code"].flatMap(PartnerRules.optional)
+                if let code {
+                    if let first = firstLine[code] {
+                        problems.append(.init(line: row.line, field: "code", code: "parties.csv.code_repeated",
+                                              message: "The code '\(code)' is also on line \(first)"))
                     }
-                } catch let error as DomainError {
-                    throw Self.csvError([.init(line: line, field: error.field, code: error.code, message: error.message)])
+                    firstLine[code] = firstLine[code] ?? row.line
+                }
+                let current = code.flatMap { existing[$0] }
+                guard let input = Self.input(row, over: current.map(PartnerInput.init) ?? PartnerInput(name: "")) else {
+                    problems.append(.init(line: row.line, field: "customer", code: "parties.csv.flag_invalid",
+                                          message: "customer and vendor are yes or no"))
+                    continue
+                }
+                do throws(DomainError) {
+                    _ = try PartnerRules.validate(input)
+                    plan.append((current, input))
+                } catch {
+                    problems += error.items.map { .init(line: row.line, field: $0.field, code: $0.code, message: $0.message) }
                 }
             }
+            guard problems.isEmpty else { throw Self.csvError(problems) }
+            for (current, input) in plan {
+                if let current {
+                    _ = try await service.update(current.id, input, by: actor)
+                } else {
+                    _ = try await service.create(input, by: actor)
+                }
+            }
+            let updated = plan.filter { $0.existing != nil }.count
+            let summary = Summary(created: plan.count - updated, updated: updated)
             try await context.audit(tx, actor, "partner.import", entity: "partner_import", id: "csv",
-                                    before: nil as Summary?, after: Summary(created: created, updated: updated))
-            return (created, updated)
+                                    before: nil as Summary?, after: summary)
+            return (summary.created, summary.updated)
         }
     }
 }

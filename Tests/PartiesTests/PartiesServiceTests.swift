@@ -92,7 +92,7 @@ struct PartiesServiceTests {
             #expect(try await parties.partners(.init(role: .vendor), by: Self.reader).partners.map(\.code) == ["A4", "A1"])
             #expect(try await parties.partners(.init(search: "OMEGA"), by: Self.reader).partners.map(\.code) == ["A4"])
             #expect(try await parties.partners(.init(search: "a2@"), by: Self.reader).partners.map(\.code) == ["A2"])
-            // Wildcards typed by a person are taken as text, not patterns.
+            // LIKE wildcards typed by a person are dropped, so they never match everything by accident.
             #expect(try await parties.partners(.init(search: "%"), by: Self.reader).total == 4)
             #expect(try await parties.partners(.init(search: "nobody"), by: Self.reader).total == 0)
         }
@@ -111,14 +111,21 @@ struct PartiesServiceTests {
             #expect(csv.hasPrefix(PartiesService.csvColumns.joined(separator: ",") + "\n"))
             #expect(csv.contains("\"ACME, \"\"the\"\" company\""))
 
-            // The export is one partner per line once line breaks inside fields are taken out.
-            let flat = csv.replacingOccurrences(of: "Line 1\nBack house", with: "Line 1 / Back house")
-            let result = try await parties.importCSV(flat.replacingOccurrences(of: "Pays late", with: "Pays on time")
+            #expect(csv.contains("\"Line 1\nBack house\""))
+            let result = try await parties.importCSV(csv.replacingOccurrences(of: "Pays late", with: "Pays on time")
                 + "NEW,New One,yes,no,,new@example.com,,,,,,,,,,,,,,,,,,,\n", by: Self.clerk)
             #expect(result.created == 1 && result.updated == 1)
             let acme = try await parties.partner("ACME", by: Self.reader)
             #expect(acme.notes == "Pays on time" && acme.creditLimit == 1_234_50 && acme.paymentTerms.description == "eom+15")
             #expect(acme.name == "ACME, \"the\" company" && acme.isVendor && acme.iban == "DE89370400440532013000")
+            #expect(acme.billingAddress.line1 == "Line 1\nBack house")
+
+            // An update by CSV changes the columns the file has and keeps the rest.
+            #expect(try await parties.importCSV("code,name,notes,customer\nACME,ACME Renamed,Updated,no\n", by: Self.clerk)
+                    == (created: 0, updated: 1))
+            let renamed = try await parties.partner("ACME", by: Self.reader)
+            #expect(renamed.name == "ACME Renamed" && renamed.notes == "Updated" && !renamed.isCustomer && renamed.isVendor)
+            #expect(renamed.taxID == "DE123456789" && renamed.iban == acme.iban && renamed.creditLimit == 1_234_50)
 
             let before = try await count("partners", db)
             let audits = try await count("audit_log", db)

@@ -116,3 +116,23 @@ public struct PartnerInput: Sendable, Codable, Equatable {
         self.contacts = contacts
     }
 }
+
+extension PartnerInput {
+    /// A partner's fields as input again, so a change can start from what is stored (contacts are left out: an
+    /// update without contacts keeps them).
+    public init(_ partner: Partner) {
+        self.init(code: partner.code, name: partner.name, isCustomer: partner.isCustomer, isVendor: partner.isVendor,
+                  taxID: partner.taxID, email: partner.email, phone: partner.phone, currency: partner.currency?.code,
+                  paymentTerms: partner.paymentTerms.description, creditLimit: partner.creditLimitText,
+                  billingAddress: partner.billingAddress, shippingAddress: partner.shippingAddress, iban: partner.iban,
+                  bic: partner.bic, notes: partner.notes, contacts: nil)
+    }
+}
+
+extension Partner {
+    /// The credit limit as a plain decimal in the partner's currency ("5000.00"), as the API, CSV and form show it.
+    public var creditLimitText: String? {
+        guard let creditLimit, let currency else { return nil }
+        return Money(minorUnits: creditLimit, currency: currency).decimalString
+    }
+}

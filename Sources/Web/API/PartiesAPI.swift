@@ -69,14 +69,9 @@ extension Partner {
     var api: Components.Schemas.Partner {
         .init(id: id, code: code, name: name, isCustomer: isCustomer, isVendor: isVendor, taxId: taxID, email: email,
               phone: phone, currency: currency?.code, paymentTerms: paymentTerms.description,
-              creditLimit: creditLimitText(creditLimit), billingAddress: billingAddress.api,
+              creditLimit: creditLimitText, billingAddress: billingAddress.api,
               shippingAddress: shippingAddress.api, iban: iban, bic: bic, notes: notes,
               contacts: contacts.map { .init(name: $0.name, email: $0.email, phone: $0.phone, role: $0.role) },
               archived: archived, createdAt: createdAt, updatedAt: updatedAt)
-    }
-
-    private func creditLimitText(_ minorUnits: Int64?) -> String? {
-        guard let minorUnits, let currency else { return nil }
-        return Money(minorUnits: minorUnits, currency: currency).decimalString
     }
 }

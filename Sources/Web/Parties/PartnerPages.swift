@@ -86,9 +86,7 @@ enum PartnerPages {
             phone = partner.phone
             currency = partner.currency?.code
             paymentTerms = partner.paymentTerms.description
-            if let limit = partner.creditLimit, let currency = partner.currency {
-                creditLimit = Money(minorUnits: limit, currency: currency).decimalString
-            }
+            creditLimit = partner.creditLimitText
             let b = partner.billingAddress, s = partner.shippingAddress
             (billingLine1, billingLine2, billingPostalCode, billingCity, billingRegion, billingCountry) =
                 (b.line1, b.line2, b.postalCode, b.city, b.region, b.country)

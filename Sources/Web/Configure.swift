@@ -114,6 +114,7 @@ func registerPages(_ app: Application) {
     ReportPages.register(signedIn)
     PeriodPages.register(signedIn)
     RatePages.register(signedIn)
+    TaxPages.register(signedIn)
     PartnerPages.register(signedIn)
 }
 

@@ -39,6 +39,18 @@ public enum Demo {
         let company = try await ledger.setUpCompany(name: "Keel Demo Company", currency: "EUR", fiscalYearStartMonth: 1,
                                                     timeZone: "Europe/Berlin", by: .system)
         let today = company.today(app.keelContext.clock)
+        for code in [
+            TaxCodeInput(code: "VAT19", name: "VAT 19 %", rate: "19", account: "2100"),
+            TaxCodeInput(code: "VAT7", name: "VAT 7 % (reduced)", rate: "7", account: "2100"),
+            TaxCodeInput(code: "ICS", name: "Intra-community supply", kind: "zero_rated", rate: "0",
+                         note: "Tax-exempt intra-community supply of goods (Art. 138 Directive 2006/112/EC)"),
+            TaxCodeInput(code: "EXEMPT", name: "Exempt", kind: "exempt", rate: "0",
+                         note: "Exempt from VAT (Art. 135 Directive 2006/112/EC)"),
+            TaxCodeInput(code: "RC", name: "Reverse charge", kind: "reverse_charge", rate: "0",
+                         note: "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)"),
+        ] {
+            _ = try await ledger.saveTaxCode(code, by: .system)
+        }
         _ = try await ledger.post(batch: DemoBooks.entries(until: today), by: .system, auditAs: "demo-books")
         // Earlier fiscal years are closed, as an accountant would have done.
         var yearEnds: [CivilDate] = []

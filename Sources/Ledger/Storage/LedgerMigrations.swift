@@ -4,7 +4,7 @@ import SQLKit
 /// The Ledger's migrations, in order; names are stable forever.
 public enum LedgerMigrations {
     public static var all: [any Migration] { [CreateLedger(), SeedJournals(), CreateDrafts(), CreateBudgets(), IndexLinesByDate(),
-                                             IndexEntriesByJournal(), CreateDailyBalances()] }
+                                             IndexEntriesByJournal(), CreateDailyBalances(), CreateTaxCodes()] }
 }
 
 struct CreateLedger: AsyncMigration {
@@ -215,5 +215,29 @@ struct CreateDailyBalances: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.sql.create(index: "ledger_lines_date").on("ledger_lines").column("date").run()
         try await db.schema("ledger_daily_balances").delete()
+    }
+}
+
+/// Tax codes: rate, pricing, the account collected tax goes to, the legal note of untaxed supplies.
+struct CreateTaxCodes: AsyncMigration {
+    var name: String { "ledger.008.tax_codes" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("ledger_tax_codes")
+            .field("code", .string, .identifier(auto: false))
+            .field("name", .string, .required)
+            .field("kind", .string, .required)
+            .field("rate", .string, .required)
+            .field("prices_include_tax", .bool, .required)
+            .field("account_id", .uuid, .references("ledger_accounts", "id"))
+            .field("note", .string)
+            .field("archived", .bool, .required)
+            .field("created_at", .string, .required)
+            .field("updated_at", .string, .required)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("ledger_tax_codes").delete()
     }
 }

@@ -8,6 +8,7 @@ let areas: [(name: String, uses: [String])] = [
     ("Platform", ["Kernel"]),
     ("Ledger", ["Platform", "Kernel"]),
     ("Parties", ["Platform", "Kernel"]),
+    ("Catalog", ["Platform", "Kernel"]),
 ]
 
 let vapor: Target.Dependency = .product(name: "Vapor", package: "vapor")
@@ -25,6 +26,7 @@ let areaProducts: [String: [Target.Dependency]] = [
     ],
     "Ledger": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
     "Parties": [fluent, sqlKit],
+    "Catalog": [fluent, sqlKit],
 ]
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -66,6 +68,8 @@ targets += [
     ),
     .testTarget(name: "KernelTests", dependencies: ["Kernel"], swiftSettings: swiftSettings),
     .testTarget(name: "LedgerTests", dependencies: ["Kernel", "Platform", "Ledger", "KeelTesting", fluent, sqlKit],
+                swiftSettings: swiftSettings),
+    .testTarget(name: "CatalogTests", dependencies: ["Kernel", "Platform", "Catalog", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),
     .testTarget(name: "PartiesTests", dependencies: ["Kernel", "Platform", "Parties", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),

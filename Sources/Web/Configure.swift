@@ -1,3 +1,4 @@
+import Catalog
 import Fluent
 import Foundation
 import Kernel
@@ -40,6 +41,7 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     app.migrations.add(PlatformMigrations.all)
     app.migrations.add(LedgerMigrations.all)
     app.migrations.add(PartiesMigrations.all)
+    app.migrations.add(CatalogMigrations.all)
     if options.migrate { try await migrateUnderLock(app) }
 
     // Event handlers: areas register their reactions to other areas' events here.
@@ -116,6 +118,7 @@ func registerPages(_ app: Application) {
     RatePages.register(signedIn)
     TaxPages.register(signedIn)
     PartnerPages.register(signedIn)
+    ProductPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

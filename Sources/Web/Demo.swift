@@ -1,3 +1,4 @@
+import Catalog
 import Fluent
 import Foundation
 import Kernel
@@ -64,6 +65,9 @@ public enum Demo {
                                         by: .system)
         let parties = PartiesService(db: app.db, context: app.keelContext)
         for partner in DemoParties.partners() { _ = try await parties.create(partner, by: .system) }
+        let catalog = CatalogService(db: app.db, context: app.keelContext,
+                                     references: LedgerReferences(db: app.db, context: app.keelContext))
+        for product in DemoCatalog.products() { _ = try await catalog.create(product, by: .system) }
         for person in people {
             // Demo colleagues get random passwords; the admin resets one to sign in as that person.
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),

@@ -1,3 +1,4 @@
+import Catalog
 import Kernel
 import Parties
 
@@ -51,5 +52,34 @@ enum DemoParties {
                          iban: "FR14 2004 1010 0505 0001 3M02 606"),
         ]
         return result
+    }
+}
+
+/// The demo company's catalog: the goods it trades and the services it bills, priced in EUR (some also in USD).
+enum DemoCatalog {
+    static func products() -> [ProductInput] {
+        let goods: [(String, String, String, String?, String)] = [
+            ("BIKE-CITY", "City bike", "649.00", "699.00", "VAT19"),
+            ("BIKE-CARGO", "Cargo bike", "2890.00", "3150.00", "VAT19"),
+            ("HELMET-M", "Helmet, size M", "59.90", "64.00", "VAT19"),
+            ("LOCK-U", "U-lock", "34.50", nil, "VAT19"),
+            ("LIGHT-SET", "Light set, USB", "24.90", nil, "VAT19"),
+            ("TUBE-28", "Inner tube 28\"", "6.40", nil, "VAT19"),
+            ("MAP-REGION", "Cycling map of the region", "12.80", nil, "VAT7"),
+            ("BOOK-REPAIR", "Bicycle repair handbook", "19.90", "22.00", "VAT7"),
+        ]
+        let services: [(String, String, String, String)] = [
+            ("SVC-SERVICE", "Annual bike service", "89.00", "pc"),
+            ("SVC-REPAIR", "Workshop labour", "68.00", "h"),
+            ("SVC-FLEET", "Fleet maintenance contract, monthly", "420.00", "mo"),
+            ("SVC-FIT", "Bike fitting", "120.00", "pc"),
+        ]
+        return goods.map { sku, name, eur, usd, tax in
+            ProductInput(sku: sku, name: name, kind: "product", prices: ["EUR": eur].merging(usd.map { ["USD": $0] } ?? [:]) { a, _ in a },
+                         incomeAccount: "4000", taxCode: tax)
+        } + services.map { sku, name, eur, unit in
+            ProductInput(sku: sku, name: name, kind: "service", unit: unit, prices: ["EUR": eur], incomeAccount: "4100",
+                         taxCode: "VAT19")
+        }
     }
 }

@@ -1,5 +1,7 @@
+import Catalog
 import Fluent
 import Kernel
+import Ledger
 import Parties
 import Platform
 import Vapor
@@ -29,6 +31,7 @@ extension Request {
     var users: UserService { UserService(db: db, context: context) }
     var auth: AuthService { AuthService(db: db, context: context) }
     var parties: PartiesService { PartiesService(db: db, context: context) }
+    var catalog: CatalogService { CatalogService(db: db, context: context, references: LedgerReferences(db: db, context: context)) }
 
     private struct PrincipalKey: StorageKey { typealias Value = Principal }
     private struct SessionKey: StorageKey { typealias Value = SessionInfo }

@@ -104,6 +104,15 @@ def main():
         if "Browser Smoke SARL" not in driver.page_source:
             failures.append("the new partner is not in the searched list")
         check("partner list search")
+        # A service through the product form, prices one per line.
+        driver.get(urljoin(base, "/catalog/products/new"))
+        for name, value in (("sku", "SMOKE-1"), ("name", "Smoke test service"), ("prices", "EUR 10.00"),
+                            ("taxCode", "VAT19")):
+            driver.find_element(By.NAME, name).send_keys(value)
+        submit(driver, "form[action='/catalog/products'] button[type=submit]")
+        if "Product SMOKE-1 created." not in driver.page_source:
+            failures.append("creating a product from the page failed")
+        check("create product")
         driver.get(urljoin(base, "/admin/users/new"))
         check("new user form")
         driver.get(urljoin(base, "/no-such-page"))

@@ -22,6 +22,7 @@ enum Navigation {
         NavItem(title: "Exchange rates", path: "/ledger/rates", permission: Permission("ledger", .read)),
         NavItem(title: "Tax codes", path: "/ledger/tax-codes", permission: Permission("ledger", .read)),
         NavItem(title: "Customers and vendors", path: "/partners", permission: Permission("sales", .read)),
+        NavItem(title: "Products and services", path: "/catalog/products", permission: Permission("sales", .read)),
         NavItem(title: "Users", path: "/admin/users", permission: Permission("users", .read)),
         NavItem(title: "Roles", path: "/admin/roles", permission: Permission("users", .read)),
         NavItem(title: "API tokens", path: "/tokens", permission: nil),

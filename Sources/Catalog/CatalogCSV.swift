@@ -1,0 +1,131 @@
+import Fluent
+import Foundation
+import Kernel
+import Platform
+import SQLKit
+
+extension CatalogService {
+    /// Fixed CSV columns; prices follow as one `price_<CURRENCY>` column per currency (`price_EUR`).
+    public static let csvColumns = ["sku", "name", "kind", "unit", "income_account", "tax_code", "description"]
+
+    /// Every product matching `filter` (all pages) as CSV with a header row and a price column per currency used.
+    public func csv(_ filter: Filter, by actor: Principal) async throws -> String {
+        var all: [Product] = []
+        var page = filter
+        page.limit = Self.pageLimitMax
+        page.offset = 0
+        while true {
+            let (products, _) = try await products(page, by: actor)
+            all += products
+            guard products.count == page.limit else { break }
+            page.offset += page.limit
+        }
+        let currencies = Set(all.flatMap(\.prices.keys)).sorted()
+        var text = CSVLine.join(Self.csvColumns + currencies.map { "price_\($0)" }) + "\n"
+        for product in all {
+            text += CSVLine.join([product.sku, product.name, product.kind.rawValue, product.unit,
+                                  product.incomeAccount ?? "", product.taxCode ?? "", product.description ?? ""]
+                                 + currencies.map { product.priceTexts[$0] ?? "" }) + "\n"
+        }
+        return text
+    }
+
+    /// Imports a products CSV in one transaction: all rows or none, every problem reported by line. A row whose SKU
+    /// exists updates the columns the file has (a price column left empty removes that price); any other row
+    /// creates a product.
+    public func importCSV(_ text: String, by actor: Principal) async throws -> (created: Int, updated: Int) {
+        try Self.require(actor, .write)
+        let records = CSVLine.records(text)
+        guard let headerLine = records.first?.text, !headerLine.trimmed.isEmpty else {
+            throw DomainError.invalid("catalog.csv.empty", "The CSV is empty; its first row names the columns", field: "csv")
+        }
+        let header = CSVLine.split(headerLine).map { $0.hasPrefix("price_") || $0.hasPrefix("PRICE_") ? "price_" + $0.dropFirst(6).uppercased() : $0.lowercased() }
+        var problems: [DomainError.Item] = []
+        for column in header where !Self.csvColumns.contains(column) && !column.hasPrefix("price_") {
+            problems.append(.init(line: 1, field: column, code: "catalog.csv.column_unknown",
+                                  message: "'\(column)' is not a column; use \(Self.csvColumns.joined(separator: ", ")) "
+                                    + "and price_<CURRENCY>"))
+        }
+        for required in ["sku", "name"] where !header.contains(required) {
+            problems.append(.init(line: 1, field: required, code: "catalog.csv.column_missing",
+                                  message: "The CSV needs a \(required) column"))
+        }
+        if Set(header).count != header.count {
+            problems.append(.init(line: 1, code: "catalog.csv.column_repeated", message: "A column is named twice"))
+        }
+        guard problems.isEmpty else { throw Self.csvError(problems) }
+        var rows: [(line: Int, fields: [String: String])] = []
+        for (number, line) in records.dropFirst() where !line.trimmed.isEmpty {
+            guard rows.count < Self.importRowsMax else {
+                throw DomainError(.tooLarge, "catalog.csv.too_large", "A CSV import has at most \(Self.importRowsMax) rows")
+            }
+            let fields = CSVLine.split(line)
+            guard fields.count == header.count else {
+                problems.append(.init(line: number, code: "catalog.csv.columns_count",
+                                      message: "The row has \(fields.count) fields; the header has \(header.count)"))
+                continue
+            }
+            rows.append((number, Dictionary(uniqueKeysWithValues: zip(header, fields))))
+        }
+        guard problems.isEmpty else { throw Self.csvError(problems) }
+        let context = context
+        let references = references
+        let readRows = rows
+        return try await writeTransaction(db) { tx in
+            let service = CatalogService(db: tx, context: context, references: references)
+            var problems: [DomainError.Item] = []
+            var plan: [(existing: Product?, input: ProductInput)] = []
+            var firstLine: [String: Int] = [:]
+            for row in readRows {
+                let sku = String((row.fields["sku"] ?? "").trimmed)
+                if let first = firstLine[sku] {
+                    problems.append(.init(line: row.line, field: "sku", code: "catalog.csv.sku_repeated",
+                                          message: "The SKU '\(sku)' is also on line \(first)"))
+                }
+                firstLine[sku] = firstLine[sku] ?? row.line
+                let existing = try? await service.find(sku, on: tx)
+                var input = existing.map(ProductInput.init) ?? ProductInput(sku: sku, name: "")
+                for (column, value) in row.fields {
+                    switch column {
+                    case "sku": input.sku = value
+                    case "name": input.name = value
+                    case "kind": input.kind = value
+                    case "unit": input.unit = value
+                    case "income_account": input.incomeAccount = value
+                    case "tax_code": input.taxCode = value
+                    case "description": input.description = value
+                    default:
+                        let currency = String(column.dropFirst("price_".count))
+                        input.prices[currency] = value.trimmed.isEmpty ? nil : value
+                    }
+                }
+                do {
+                    _ = try await service.check(input)
+                    plan.append((existing, input))
+                } catch let error as DomainError {
+                    problems += error.items.map { .init(line: row.line, field: $0.field, code: $0.code, message: $0.message) }
+                }
+            }
+            guard problems.isEmpty else { throw Self.csvError(problems) }
+            for (existing, input) in plan {
+                if let existing {
+                    _ = try await service.update(existing.id, input, by: actor)
+                } else {
+                    _ = try await service.create(input, by: actor)
+                }
+            }
+            struct Summary: Codable, Sendable { let created: Int, updated: Int }
+            let updated = plan.filter { $0.existing != nil }.count
+            let summary = Summary(created: plan.count - updated, updated: updated)
+            try await context.audit(tx, actor, "product.import", entity: "product_import", id: "csv",
+                                    before: nil as Summary?, after: summary)
+            return (summary.created, summary.updated)
+        }
+    }
+
+    static func csvError(_ problems: [DomainError.Item]) -> DomainError {
+        DomainError(.invalid, "catalog.csv.invalid",
+                    "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the CSV; nothing was imported",
+                    field: "csv", items: problems)
+    }
+}

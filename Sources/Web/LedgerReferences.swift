@@ -1,0 +1,37 @@
+import Catalog
+import Fluent
+import Kernel
+import Ledger
+import Platform
+
+/// The catalog's references into the ledger, checked through the ledger's public face: an income account must be
+/// a postable, active income account; a tax code must exist and not be archived.
+struct LedgerReferences: ProductReferences {
+    let db: any Database
+    let context: PlatformContext
+
+    func problems(incomeAccount: String?, taxCode: String?) async throws -> [DomainError.Item] {
+        var problems: [DomainError.Item] = []
+        let ledger = LedgerService(db: db, context: context)
+        if let incomeAccount {
+            let account = try await ledger.accounts().first { $0.code == incomeAccount || $0.fullName == incomeAccount }
+            if let account {
+                if account.isHeader || account.archived || account.type != .income {
+                    problems.append(.init(field: "incomeAccount", code: "catalog.product.income_account_invalid",
+                                          message: "Account \(account.code) is not an active, postable income account"))
+                }
+            } else {
+                problems.append(.init(field: "incomeAccount", code: "ledger.account.unknown",
+                                      message: "There is no account '\(incomeAccount)'"))
+            }
+        }
+        if let taxCode {
+            let code = try await ledger.taxCodes().first { $0.code == taxCode }
+            if code == nil || code?.archived == true {
+                problems.append(.init(field: "taxCode", code: code == nil ? "ledger.tax_code.unknown" : "ledger.tax_code.archived",
+                                      message: code == nil ? "There is no tax code '\(taxCode)'" : "Tax code \(taxCode) is archived"))
+            }
+        }
+        return problems
+    }
+}

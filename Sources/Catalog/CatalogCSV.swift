@@ -35,11 +35,12 @@ extension CatalogService {
     /// creates a product.
     public func importCSV(_ text: String, by actor: Principal) async throws -> (created: Int, updated: Int) {
         try Self.require(actor, .write)
-        let records = CSVLine.records(text)
-        guard let headerLine = records.first?.text, !headerLine.trimmed.isEmpty else {
+        let (names, records) = CSVLine.table(text)
+        guard !names.isEmpty else {
             throw DomainError.invalid("catalog.csv.empty", "The CSV is empty; its first row names the columns", field: "csv")
         }
-        let header = CSVLine.split(headerLine).map { $0.hasPrefix("price_") || $0.hasPrefix("PRICE_") ? "price_" + $0.dropFirst(6).uppercased() : $0.lowercased() }
+        // Currency codes in price columns are upper case: price_eur and PRICE_EUR are both price_EUR.
+        let header = names.map { $0.hasPrefix("price_") ? "price_" + $0.dropFirst(6).uppercased() : $0 }
         var problems: [DomainError.Item] = []
         for column in header where !Self.csvColumns.contains(column) && !column.hasPrefix("price_") {
             problems.append(.init(line: 1, field: column, code: "catalog.csv.column_unknown",
@@ -55,11 +56,10 @@ extension CatalogService {
         }
         guard problems.isEmpty else { throw Self.csvError(problems) }
         var rows: [(line: Int, fields: [String: String])] = []
-        for (number, line) in records.dropFirst() where !line.trimmed.isEmpty {
+        for (number, fields) in records {
             guard rows.count < Self.importRowsMax else {
                 throw DomainError(.tooLarge, "catalog.csv.too_large", "A CSV import has at most \(Self.importRowsMax) rows")
             }
-            let fields = CSVLine.split(line)
             guard fields.count == header.count else {
                 problems.append(.init(line: number, code: "catalog.csv.columns_count",
                                       message: "The row has \(fields.count) fields; the header has \(header.count)"))

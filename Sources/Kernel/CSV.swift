@@ -59,6 +59,14 @@ public enum CSVLine {
         return result
     }
 
+    /// A CSV file as its header (lower-cased names) and its non-blank data rows, each with the line it starts on.
+    public static func table(_ text: String) -> (header: [String], rows: [(line: Int, fields: [String])]) {
+        let records = records(text)
+        let header = records.first.map { split($0.text).map { $0.lowercased() } } ?? []
+        let rows = records.dropFirst().filter { !$0.text.trimmed.isEmpty }.map { (line: $0.line, fields: split($0.text)) }
+        return (header.count == 1 && header[0].isEmpty ? [] : header, rows)
+    }
+
     /// One field as CSV writes it: quoted when it holds a comma, a quote or a line break.
     public static func field(_ text: String) -> String {
         guard text.has(",") || text.has("\"") || text.has("\n") || text.has("\r") else { return text }

@@ -84,18 +84,16 @@ extension LedgerService {
 
     /// Reads budget CSV: a header naming `account,month,amount` and optionally `dimension`, in any order.
     public static func budgetCSV(_ text: String) throws(DomainError) -> [BudgetRow] {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        let header = lines.first?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? []
+        let (header, lines) = CSVLine.table(text)
         guard let account = header.firstIndex(of: "account"), let month = header.firstIndex(of: "month"),
               let amount = header.firstIndex(of: "amount") else {
             throw .invalid("ledger.budget.header", "The first row names the columns: account,month,amount[,dimension]")
         }
         let dimension = header.firstIndex(of: "dimension")
         var rows: [BudgetRow] = []
-        for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let fields = CSVLine.split(line)
+        for (line, fields) in lines {
             func field(_ at: Int?) -> String { at.map { $0 < fields.count ? fields[$0] : "" } ?? "" }
-            rows.append(BudgetRow(line: index + 1, account: field(account), month: field(month), amount: field(amount),
+            rows.append(BudgetRow(line: line, account: field(account), month: field(month), amount: field(amount),
                                   dimension: field(dimension)))
         }
         return rows

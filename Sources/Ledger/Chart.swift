@@ -21,8 +21,7 @@ extension LedgerService {
     public func importChart(_ text: String, source: String, by actor: Principal) async throws -> Int {
         try require(actor, Permission("ledger", .admin))
         _ = try await requireCompany()
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        let header = CSVLine.split(lines.first ?? "").map { $0.lowercased() }
+        let (header, lines) = CSVLine.table(text)
         guard let codeColumn = header.firstIndex(of: "code"), let nameColumn = header.firstIndex(of: "full_name") else {
             throw DomainError.invalid("ledger.chart.header", "The first row names the columns: code,full_name[,type,"
                                       + "subtype,header,archived,currency]")
@@ -36,8 +35,7 @@ extension LedgerService {
         var problems: [DomainError.Item] = []
         var seenCodes = Set<String>()
         var headersInFile = Set<String>()
-        for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let fields = CSVLine.split(line)
+        for (line, fields) in lines {
             func field(_ name: String) -> String {
                 guard let column = header.firstIndex(of: name), column < fields.count else { return "" }
                 return fields[column]
@@ -71,11 +69,11 @@ extension LedgerService {
                 }
                 let isHeader = ["true", "yes", "1"].contains(field("header").lowercased())
                 let currency = field("currency").isEmpty ? nil : try Currency.parse(field("currency"), field: "currency")
-                rows.append(Row(line: index + 1, code: code, path: path, subtype: try AccountSubtype.parse(field("subtype")),
+                rows.append(Row(line: line, code: code, path: path, subtype: try AccountSubtype.parse(field("subtype")),
                                 header: isHeader, currency: currency))
                 if isHeader { headersInFile.insert(path.fullName) }
             } catch {
-                problems.append(.init(line: index + 1, field: error.field, code: error.code, message: error.message))
+                problems.append(.init(line: line, field: error.field, code: error.code, message: error.message))
             }
         }
         for row in rows where byName[row.path.parent]?.isHeader != true && !headersInFile.contains(row.path.parent) {

@@ -92,18 +92,15 @@ extension LedgerService {
 
     /// Reads rates CSV: a header `date,currency,rate` (any order), then one rate per row.
     public static func ratesCSV(_ text: String) throws(DomainError) -> [(line: Int, currency: String, date: String, rate: String)] {
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        guard let header = lines.first?.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces).lowercased() }),
-              let date = header.firstIndex(of: "date"), let currency = header.firstIndex(of: "currency"),
+        let (header, lines) = CSVLine.table(text)
+        guard let date = header.firstIndex(of: "date"), let currency = header.firstIndex(of: "currency"),
               let rate = header.firstIndex(of: "rate") else {
             throw .invalid("ledger.rates.header", "The first row names the columns: date,currency,rate")
         }
         var rows: [(Int, String, String, String)] = []
-        for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
+        for (line, fields) in lines {
             func field(_ at: Int) -> String { at < fields.count ? fields[at] : "" }
-            rows.append((index + 1, field(currency), field(date), field(rate)))
+            rows.append((line, field(currency), field(date), field(rate)))
         }
         return rows
     }

@@ -247,11 +247,10 @@ extension PartiesService {
     /// Reads a partners CSV (header row, then one partner per row). Problems with the header and with the shape
     /// of rows are all reported, by line; the partners themselves are checked by `importCSV`.
     public static func readCSV(_ text: String) throws(DomainError) -> [CSVRow] {
-        let records = CSVLine.records(text)
-        guard let headerLine = records.first?.text, !headerLine.trimmed.isEmpty else {
+        let (header, records) = CSVLine.table(text)
+        guard !header.isEmpty else {
             throw .invalid("parties.csv.empty", "The CSV is empty; its first row names the columns", field: "csv")
         }
-        let header = CSVLine.split(headerLine).map { $0.lowercased() }
         var problems: [DomainError.Item] = []
         for column in header where !csvColumns.contains(column) {
             problems.append(.init(line: 1, field: column, code: "parties.csv.column_unknown",
@@ -265,11 +264,10 @@ extension PartiesService {
         }
         guard problems.isEmpty else { throw csvError(problems) }
         var rows: [CSVRow] = []
-        for (number, line) in records.dropFirst() where !line.trimmed.isEmpty {
+        for (number, fields) in records {
             guard rows.count < importRowsMax else {
                 throw .init(.tooLarge, "parties.csv.too_large", "A CSV import has at most \(importRowsMax) rows")
             }
-            let fields = CSVLine.split(line)
             guard fields.count == header.count else {
                 problems.append(.init(line: number, code: "parties.csv.columns_count",
                                       message: "The row has \(fields.count) fields; the header has \(header.count)"))

@@ -19,4 +19,12 @@ struct CSVTests {
         let records = CSVLine.records("a\n\"open\nstill open\nend")
         #expect(records.count == 2 && records[1].line == 2 && records[1].text == "\"open\nstill open\nend")
     }
+
+    @Test("A table is its lower-cased header and its non-blank rows, each with the line it starts on")
+    func table() {
+        let (header, rows) = CSVLine.table("Code, Name\n\nA1,\"Two\nlines\"\n  \nB2,plain\n")
+        #expect(header == ["code", "name"])
+        #expect(rows.map(\.line) == [3, 6] && rows[0].fields == ["A1", "Two\nlines"] && rows[1].fields == ["B2", "plain"])
+        #expect(CSVLine.table("").header.isEmpty && CSVLine.table("   ").header.isEmpty)
+    }
 }

@@ -14,8 +14,8 @@ struct BulkInsertTests {
             try await db.schema("bulk_probe").id().field("name", .string).field("n", .int64, .required)
                 .field("ref", .uuid).create()
             let columns: [(String, SQLCell.Kind)] = [("id", .uuid), ("name", .text), ("n", .integer), ("ref", .uuid)]
-            // 10,000 rows of 4 values cross SQLite's 32,766-value statement limit; `ref` is NULL throughout.
-            let ids = (0..<10_000).map { _ in UUID.v7() }
+            // 12,000 rows of 4 values cross SQLite's 32,766-value statement limit; `ref` is NULL throughout.
+            let ids = (0..<12_000).map { _ in UUID.v7() }
             try await writeTransaction(db) { tx in
                 try await BulkInsert.run(tx, into: "bulk_probe", columns: columns, rows: ids.enumerated().map {
                     [.uuid($0.element), .text($0.offset % 2 == 0 ? "row \($0.offset)" : nil), .integer(Int64($0.offset) - 5_000),
@@ -24,12 +24,12 @@ struct BulkInsertTests {
             }
             let rows = try await db.sql.select().columns("id", "name", "n", "ref").from("bulk_probe")
                 .orderBy("n").all()
-            #expect(rows.count == 10_000)
+            #expect(rows.count == 12_000)
             #expect(try rows.map { try $0.decode(column: "id", as: UUID.self) } == ids)
             #expect(try rows[0].decode(column: "n", as: Int64.self) == -5_000)
             #expect(try rows[2].decode(column: "name", as: String?.self) == "row 2")
             #expect(try rows[3].decode(column: "name", as: String?.self) == nil)
-            #expect(try rows[9_999].decode(column: "ref", as: UUID?.self) == nil)
+            #expect(try rows[11_999].decode(column: "ref", as: UUID?.self) == nil)
             // Fluent finds a bulk-inserted row by its id: the same text (SQLite) or uuid (PostgreSQL) form.
             let found = try await db.sql.select().column("n").from("bulk_probe")
                 .where("id", .equal, SQLBind(ids[42])).first()
@@ -44,7 +44,22 @@ struct BulkInsertTests {
             }
             let count = try await db.sql.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "c")
                 .from("bulk_probe").first()?.decode(column: "c", as: Int.self)
-            #expect(count == 10_000)
+            #expect(count == 12_000)
+        }
+    }
+
+    @Test("Text with quotes, backslashes, braces, commas, line breaks, NULL as a word and empty text reads back as written")
+    func awkwardText() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.schema("bulk_text").id().field("t", .string).field("n", .int64, .required).create()
+            let texts: [String?] = ["plain", "with \"quotes\"", "back\\slash\\", "{braces}", "a,b", "line\nbreak", "NULL",
+                                    "", nil, "ünïcödé ✓", "\\\"", " spaced "]
+            try await writeTransaction(db) { tx in
+                try await BulkInsert.run(tx, into: "bulk_text", columns: [("id", .uuid), ("t", .text), ("n", .integer)],
+                                         rows: texts.enumerated().map { [.uuid(UUID.v7()), .text($0.element), .integer(Int64($0.offset))] })
+            }
+            let rows = try await db.sql.select().columns("t").from("bulk_text").orderBy("n").all()
+            #expect(try rows.map { try $0.decode(column: "t", as: String?.self) } == texts)
         }
     }
 

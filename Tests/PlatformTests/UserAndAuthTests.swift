@@ -118,6 +118,28 @@ struct AuthServiceTests {
         }
     }
 
+    @Test("Sign-in, a failed sign-in and sign-out are in the audit log, with the address and never the password")
+    func signInAudit() async throws {
+        try await withTestDatabase { db, context in
+            let auth = AuthService(db: db, context: context)
+            try await UserService(db: db, context: context)
+                .create(.init(username: "gus", roles: ["employee"], password: "long enough pw"), by: .system)
+            #expect(await domainErrorCode {
+                _ = try await auth.signIn(username: "Gus ", password: "wrong password", remoteAddress: "10.0.0.7")
+            } == "auth.invalid_credentials")
+            let (token, session) = try await auth.signIn(username: "gus", password: "long enough pw", remoteAddress: "10.0.0.7")
+            try await auth.signOut(token: token)
+            #expect(try await auth.session(token: token) == nil)
+            let records = try await AuditChain.list(on: db, filter: AuditFilter(limit: 3))
+            #expect(records.map(\.action) == ["auth.sign_out", "auth.sign_in", "auth.sign_in_failed"])
+            #expect(records.map(\.actor) == ["gus", "gus", "anonymous"])
+            #expect(records[0].entityID == session.sessionID.uuidString.lowercased() && records[1].entityID == records[0].entityID)
+            #expect(records[2].after == #"{"failures":1,"remoteAddress":"10.0.0.7","username":"gus"}"#)
+            #expect(records.allSatisfy { !($0.after ?? "").contains("password") })
+            #expect(try await AuditVerifier.verify(on: db, headPath: context.config.auditHeadPath).isIntact)
+        }
+    }
+
     @Test("Tokens: stored hashed, scoped, expiring, revocable; bad input is refused")
     func tokens() async throws {
         let clock = MutableClock()

@@ -47,7 +47,7 @@ public struct AuthService: Sendable {
         // Verify against a fixed hash when the user is unknown, so timing does not tell which names exist.
         let ok = await Passwords.verify(password, hash: user?.passwordHash ?? Self.dummyHash)
         guard let user, ok, user.disabledAt == nil else {
-            try await recordFailure(keys)
+            try await recordFailure(keys, username: name, remoteAddress: remoteAddress)
             throw DomainError(.unauthenticated, "auth.invalid_credentials", "The username or password is not correct")
         }
         try await writeTransaction(db) { tx in
@@ -62,7 +62,13 @@ public struct AuthService: Sendable {
         session.createdAt = context.clock.now()
         session.expiresAt = context.clock.now().addingTimeInterval(Double(context.config.sessionHours) * 3600)
         session.remoteAddress = remoteAddress
-        try await writeTransaction(db) { tx in try await session.create(on: tx) }
+        let context = context
+        try await writeTransaction(db) { tx in
+            try await session.create(on: tx)
+            try await context.audit(tx, Self.actor(user), "auth.sign_in", entity: "session",
+                                    id: session.id!.uuidString.lowercased(), before: nil as SignInAudit?,
+                                    after: SignInAudit(username: name, remoteAddress: remoteAddress, failures: nil))
+        }
         guard let info = try await self.session(token: token) else {
             throw DomainError(.unauthenticated, "auth.invalid_credentials", "The username or password is not correct")
         }
@@ -81,9 +87,28 @@ public struct AuthService: Sendable {
     }
 
     public func signOut(token: String) async throws {
+        let context = context
         try await writeTransaction(db) { tx in
-            try await SessionModel.query(on: tx).filter(\.$tokenHash == Secrets.sha256(token)).delete()
+            guard let session = try await SessionModel.query(on: tx).filter(\.$tokenHash == Secrets.sha256(token)).first(),
+                  let user = try await UserModel.find(session.userID, on: tx) else { return }
+            try await session.delete(on: tx)
+            try await context.audit(tx, Self.actor(user), "auth.sign_out", entity: "session",
+                                    id: session.id!.uuidString.lowercased(), before: nil as SignInAudit?,
+                                    after: SignInAudit(username: user.username, remoteAddress: session.remoteAddress,
+                                                       failures: nil))
         }
+    }
+
+    /// What the audit log keeps of a sign-in, a failed one, and a sign-out (never the password).
+    struct SignInAudit: Codable, Sendable {
+        let username: String
+        let remoteAddress: String?
+        let failures: Int?
+    }
+
+    /// Who a sign-in or sign-out is recorded as: the user, by name (their roles do not matter to the record).
+    static func actor(_ user: UserModel) -> Principal {
+        Principal(userID: user.id?.uuidString, username: user.username, roles: [], permissions: [])
     }
 
     static let dummyHash = "$2b$04$C6UzMDM.H6dfI/f/IKxGhuFCpmUzHh4B1W.Z3Gz9xZ1NhTrQ5hU2C"
@@ -98,10 +123,14 @@ public struct AuthService: Sendable {
         }
     }
 
-    private func recordFailure(_ keys: [String]) async throws {
+    /// Counts a failed sign-in against the account and the address, and records it in the audit log as made by
+    /// "anonymous" (whoever typed the name is not known to be its owner).
+    private func recordFailure(_ keys: [String], username: String, remoteAddress: String?) async throws {
         let now = context.clock.now()
         let config = context.config
+        let context = context
         try await writeTransaction(db) { tx in
+            var accountFailures: Int?
             for key in keys {
                 let row = try await LoginFailureModel.find(key, on: tx) ?? {
                     let fresh = LoginFailureModel()
@@ -119,7 +148,15 @@ public struct AuthService: Sendable {
                     row.blockedUntil = now.addingTimeInterval(delay)
                 }
                 try await row.save(on: tx)
+                if key.hasPrefix("user:") { accountFailures = row.failures }
             }
+            let anonymous = Principal(userID: nil, username: "anonymous", roles: [], permissions: [])
+            // The name as typed, cut short: it is whatever a stranger sent.
+            let typed = String(username.prefix(40))
+            try await context.audit(tx, anonymous, "auth.sign_in_failed", entity: "login", id: typed,
+                                    before: nil as SignInAudit?,
+                                    after: SignInAudit(username: typed, remoteAddress: remoteAddress,
+                                                       failures: accountFailures))
         }
     }
 

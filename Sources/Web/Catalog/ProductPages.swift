@@ -121,26 +121,18 @@ enum ProductPages {
             .nav(.class("pager"),
                 .if(page > 0, .a(.href("/catalog/products?\(link(page: page - 1))"), .text("← Previous"))),
                 .if((page + 1) * pageSize < total, .a(.href("/catalog/products?\(link(page: page + 1))"), .text("Next →")))),
-            .if(canWrite(principal), .section(.class("card"),
-                .h2("Import from CSV"),
-                .p(.class("muted"), .text("A header row naming any of: \(CatalogService.csvColumns.joined(separator: ", ")), "
-                    + "and price_EUR, price_USD, ... A row whose SKU exists updates the columns the file has; the others "
-                    + "are created. Nothing is imported unless every row is valid.")),
-                .form(.method(.post), .action("/catalog/products/import"),
-                    Layout.csrfField(request),
-                    .div(.class(importError == nil ? "field" : "field invalid"),
-                        .label(.for("csv"), .text("CSV")),
-                        .textarea(.id("csv"), .name("csv"), .attribute(named: "rows", value: "6"),
-                                  .text(csv ?? "sku,name,kind,unit,tax_code,price_EUR\n")),
-                        .unwrap(importError?.message) { .p(.class("error"), .text($0)) }),
-                    Layout.submit("Import")))))
+            .if(canWrite(principal), Layout.importCard(request, action: "/catalog/products/import",
+                help: "A header row naming any of: \(CatalogService.csvColumns.joined(separator: ", ")), and price_EUR, "
+                    + "price_USD, ... A row whose SKU exists updates the columns the file has; the others are created. "
+                    + "Nothing is imported unless every row is valid.",
+                value: csv ?? "sku,name,kind,unit,tax_code,price_EUR\n", error: importError)))
     }
 
     static func filters(_ query: ListQuery, exportQuery: String) -> Node<HTML.BodyContext> {
         let kinds = [("", "All")] + Product.Kind.allCases.map { ($0.rawValue, $0 == .product ? "Products" : "Services") }
-        let kindOptions = kinds.map { value, label in option(value, label, selected: (query.kind ?? "") == value) }
+        let kindOptions = kinds.map { value, label in Layout.option(value, label, selected: (query.kind ?? "") == value) }
         let sortOptions = CatalogService.Filter.Sort.allCases.map { sort in
-            option(sort.rawValue, sort == .created ? "newest" : sort.rawValue, selected: (query.sort ?? "name") == sort.rawValue)
+            Layout.option(sort.rawValue, sort == .created ? "newest" : sort.rawValue, selected: (query.sort ?? "name") == sort.rawValue)
         }
         return .form(.method(.get), .action("/catalog/products"), .class("filters"),
             .div(.class("field"), .label(.for("q"), .text("Search")),
@@ -154,12 +146,6 @@ enum ProductPages {
                    .text("Show archived")),
             .button(.type(.submit), .text("Show")),
             .a(.class("button"), .href("/catalog/products.csv?\(exportQuery)"), .text("Download CSV")))
-    }
-
-    static func option(_ value: String, _ label: String, selected: Bool) -> Node<HTML.SelectContext> {
-        .element(named: "option", nodes: [.attribute(named: "value", value: value),
-                                          selected ? .attribute(named: "selected", value: "selected") : .empty,
-                                          .text(label)])
     }
 
     @Sendable static func exportCSV(_ request: Request) async throws -> Response {
@@ -179,10 +165,8 @@ enum ProductPages {
             return try await renderList(request, importError: nil,
                                         notice: "\(result.created) products created, \(result.updated) updated.")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .tooLarge {
-            let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
-            return try await renderList(request, importError: FormError(field: "csv", message: details.isEmpty
-                                            ? error.message : "\(error.message): \(details)"),
-                                        notice: nil, csv: form.csv, status: .unprocessableEntity)
+            return try await renderList(request, importError: FormError(importing: error), notice: nil, csv: form.csv,
+                                        status: .unprocessableEntity)
         }
     }
 
@@ -199,14 +183,7 @@ enum ProductPages {
                        error: FormError?, notice: String? = nil, status: HTTPResponseStatus = .ok) -> Response {
         // Errors on one price ("prices.EUR") show beside the prices box.
         let shown = error.map { FormError(field: $0.field?.hasPrefix("prices") == true ? "prices" : $0.field, message: $0.message) }
-        let kinds = Product.Kind.allCases.map { option($0.rawValue, $0.rawValue, selected: (form.kind ?? "product") == $0.rawValue) }
-        func box(_ label: String, _ name: String, _ value: String?, hint: String) -> Node<HTML.FormContext> {
-            .div(.class(shown?.field == name ? "field invalid" : "field"),
-                .label(.for(name), .text(label)),
-                .textarea(.id(name), .name(name), .attribute(named: "rows", value: "3"), .text(value ?? "")),
-                .small(.class("hint"), .text(hint)),
-                .unwrap(shown?.field == name ? shown?.message : nil) { .p(.class("error"), .text($0)) })
-        }
+        let kinds = Product.Kind.allCases.map { Layout.option($0.rawValue, $0.rawValue, selected: (form.kind ?? "product") == $0.rawValue) }
         return Layout.page(title, request, status: status, notice: notice,
             .unwrap(product) { product in
                 .if(canWrite(request.principal), .section(.class("card"),
@@ -225,12 +202,14 @@ enum ProductPages {
                          .select(.id("kind"), .attribute(named: "name", value: "kind"), .group(kinds))),
                     Layout.field("Unit", name: "unit", value: form.unit ?? "", error: shown,
                                  hint: "pc, h, kg, ...; empty: pc for products, h for services"),
-                    box("Unit prices", "prices", form.prices, hint: "One per line: EUR 12.50"),
+                    Layout.textArea("Unit prices", name: "prices", value: form.prices ?? "", error: shown,
+                                    hint: "One per line: EUR 12.50"),
                     Layout.field("Income account", name: "incomeAccount", value: form.incomeAccount ?? "", error: shown,
                                  hint: "An income account code, e.g. 4000"),
                     Layout.field("Tax code", name: "taxCode", value: form.taxCode ?? "", error: shown,
                                  hint: "See Tax codes, e.g. VAT19"),
-                    box("Description", "description", form.description, hint: "Printed under the name on documents"),
+                    Layout.textArea("Description", name: "description", value: form.description ?? "", error: shown,
+                                    hint: "Printed under the name on documents"),
                     .if(canWrite(request.principal), Layout.submit(product == nil ? "Create product" : "Save changes")))))
     }
 

@@ -155,12 +155,9 @@ enum LedgerPages {
                 .h2("Add accounts from CSV"),
                 .form(.method(.post), .action("/ledger/accounts/import"),
                     Layout.csrfField(request),
-                    .div(.class(error?.field == "csv" ? "field invalid" : "field"),
-                        .label(.for("csv"), .text("Columns code,full_name[,type,subtype,header,archived,currency], as the "
-                            + "download writes them; existing accounts are left alone")),
-                        .textarea(.id("csv"), .name("csv"), .attribute(named: "rows", value: "6"),
-                                  .text(form.csv ?? "code,full_name,subtype,header\n")),
-                        .unwrap(error?.field == "csv" ? error?.message : nil) { .p(.class("error"), .text($0)) }),
+                    Layout.textArea("Columns code,full_name[,type,subtype,header,archived,currency], as the download "
+                                    + "writes them; existing accounts are left alone", name: "csv",
+                                    value: form.csv ?? "code,full_name,subtype,header\n", error: error, rows: 6),
                     Layout.submit("Add accounts")))))
     }
 
@@ -191,10 +188,8 @@ enum LedgerPages {
             let count = try await request.ledger.importChart(form.csv ?? "", source: "pasted CSV", by: principal)
             return request.redirect(to: "/ledger/accounts?notice=\(count)%20accounts%20added")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
-            let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
-            return try await renderAccounts(request, form: form,
-                                            error: FormError(field: "csv", message: details.isEmpty ? error.message : details),
-                                            notice: nil, status: .unprocessableEntity)
+            return try await renderAccounts(request, form: form, error: FormError(importing: error), notice: nil,
+                                            status: .unprocessableEntity)
         }
     }
 

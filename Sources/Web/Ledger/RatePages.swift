@@ -52,11 +52,8 @@ enum RatePages {
                 .h2("Import rates from CSV"),
                 .form(.method(.post), .action("/ledger/rates/import"),
                     Layout.csrfField(request),
-                    .div(.class(error?.field == "csv" ? "field invalid" : "field"),
-                        .label(.for("csv"), .text("CSV with a header row: date,currency,rate")),
-                        .textarea(.id("csv"), .name("csv"), .attribute(named: "rows", value: "6"),
-                                  .text(form.csv ?? "date,currency,rate\n")),
-                        .unwrap(error?.field == "csv" ? error?.message : nil) { .p(.class("error"), .text($0)) }),
+                    Layout.textArea("CSV with a header row: date,currency,rate", name: "csv",
+                                    value: form.csv ?? "date,currency,rate\n", error: error, rows: 6),
                     Layout.submit("Import")))),
             .if(principal.can(Permission("ledger", .approve)), .section(.class("card"),
                 .h2("Revalue foreign-currency balances"),
@@ -104,10 +101,8 @@ enum RatePages {
             let count = try await request.ledger.setRates(rows, source: "pasted CSV", by: principal)
             return try await render(request, form: RateForm(), error: nil, notice: "\(count) rates imported.")
         } catch let error as DomainError where error.kind == .invalid {
-            let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
-            return try await render(request, form: form,
-                                    error: FormError(field: "csv", message: details.isEmpty ? error.message : details),
-                                    notice: nil, status: .unprocessableEntity)
+            return try await render(request, form: form, error: FormError(importing: error), notice: nil,
+                                    status: .unprocessableEntity)
         }
     }
 

@@ -133,12 +133,10 @@ enum ReportPages {
                     .h2("Import budget figures"),
                     .form(.method(.post), .action("/ledger/budgets"),
                         Layout.csrfField(request),
-                        .div(.class("field"),
-                            .label(.for("csv"), .text("CSV with a header row: account,month,amount[,dimension]")),
-                            .textarea(.id("csv"), .name("csv"), .attribute(named: "rows", value: "6"),
-                                      .text("account,month,amount,dimension\n")),
-                            .small(.class("hint"), .text("Amounts in \(company.currency.code); income and expenses as "
-                                + "positive figures. A row replaces the figure for the same account, month and dimension."))),
+                        Layout.textArea("CSV with a header row: account,month,amount[,dimension]", name: "csv",
+                                        value: "account,month,amount,dimension\n", error: nil, rows: 6,
+                                        hint: "Amounts in \(company.currency.code); income and expenses as positive "
+                                            + "figures. A row replaces the figure for the same account, month and dimension."),
                         Layout.submit("Import budget")))))
     }
 
@@ -152,10 +150,9 @@ enum ReportPages {
                                                             source: "pasted CSV", by: principal)
             return request.redirect(to: "/ledger/reports/budget-vs-actual?notice=\(count)%20budget%20figures%20recorded")
         } catch let error as DomainError where error.kind == .invalid {
-            let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
             return Layout.page("Budget vs actual", request, status: .unprocessableEntity,
                 .p(.class("error banner"), .attribute(named: "role", value: "alert"),
-                   .text(details.isEmpty ? error.message : details)),
+                   .text(FormError(importing: error).message)),
                 .pre(.text(form.csv ?? "")),
                 .p(.a(.class("button"), .href("/ledger/reports/budget-vs-actual"), .text("Back"))))
         }
@@ -219,13 +216,10 @@ enum ReportPages {
                 .div(.class(error?.field == "account" ? "field invalid" : "field"),
                     .label(.for("account"), .text("Account")),
                     .select(.id("account"), .attribute(named: "name", value: "account"),
-                        .element(named: "option", nodes: [.attribute(named: "value", value: ""),
-                                                          .text("Choose an account")]),
+                        Layout.option("", "Choose an account", selected: false),
                         .forEach(accounts) { account in
-                            .element(named: "option", nodes: [
-                                .attribute(named: "value", value: account.code),
-                                account.code == query.account ? .attribute(named: "selected", value: "selected") : .empty,
-                                .text("\(account.code) \(account.fullName)")])
+                            Layout.option(account.code, "\(account.code) \(account.fullName)",
+                                          selected: account.code == query.account)
                         }),
                     .unwrap(error?.field == "account" ? error?.message : nil) { .p(.class("error"), .text($0)) }),
                 Layout.field("From", name: "from", type: .date, value: query.from ?? range?.from.description ?? "",

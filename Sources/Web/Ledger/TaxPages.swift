@@ -45,16 +45,11 @@ enum TaxPages {
         let rounding = try await request.ledger.taxRounding()
         let isAdmin = principal.can(Permission("ledger", .admin))
         let kinds = TaxCode.Kind.allCases.map { kind in
-            Node<HTML.SelectContext>.element(named: "option", nodes: [
-                .attribute(named: "value", value: kind.rawValue),
-                (form.kind ?? "standard") == kind.rawValue ? .attribute(named: "selected", value: "selected") : .empty,
-                .text(kind.rawValue.replacing("_", with: " "))])
+            Layout.option(kind.rawValue, kind.rawValue.replacing("_", with: " "), selected: (form.kind ?? "standard") == kind.rawValue)
         }
         let roundings = TaxRounding.allCases.map { option in
-            Node<HTML.SelectContext>.element(named: "option", nodes: [
-                .attribute(named: "value", value: option.rawValue),
-                option == rounding ? .attribute(named: "selected", value: "selected") : .empty,
-                .text(option == .line ? "per line" : "per tax code on the whole document")])
+            Layout.option(option.rawValue, option == .line ? "per line" : "per tax code on the whole document",
+                          selected: option == rounding)
         }
         return Layout.page("Tax codes", request, status: status, notice: notice,
             .p(.class("muted"), .text("Rates are percent. Amounts on documents are net, or gross for codes whose prices "

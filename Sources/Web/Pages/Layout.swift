@@ -49,6 +49,13 @@ struct FormError: Sendable {
     init(_ error: DomainError) {
         self.init(field: error.field, message: error.message)
     }
+
+    /// A refused CSV import, shown beside the `csv` box: each problem as "line N: message", or the error's message
+    /// when it names no lines.
+    init(importing error: DomainError) {
+        let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
+        self.init(field: "csv", message: details.isEmpty ? error.message : details)
+    }
 }
 
 enum Layout {
@@ -120,6 +127,36 @@ enum Layout {
                    .attribute(named: "aria-invalid", value: message == nil ? nil : "true")),
             .unwrap(hint) { .small(.class("hint"), .text($0)) },
             .unwrap(message) { .p(.class("error"), .text($0)) })
+    }
+
+    /// A labelled text box with its hint and its error beside it.
+    static func textArea(_ label: String, name: String, value: String, error: FormError?, rows: Int = 3,
+                         hint: String? = nil) -> Node<HTML.FormContext> {
+        let message = error?.field == name ? error?.message : nil
+        return .div(.class(message == nil ? "field" : "field invalid"),
+            .label(.for(name), .text(label)),
+            .textarea(.id(name), .name(name), .attribute(named: "rows", value: String(rows)), .text(value)),
+            .unwrap(hint) { .small(.class("hint"), .text($0)) },
+            .unwrap(message) { .p(.class("error"), .text($0)) })
+    }
+
+    /// The "Import from CSV" card of a list page: what the file holds, and a box to paste it into.
+    static func importCard(_ request: Request, action: String, help: String, value: String,
+                           error: FormError?) -> Node<HTML.BodyContext> {
+        .section(.class("card"),
+            .h2("Import from CSV"),
+            .p(.class("muted"), .text(help)),
+            .form(.method(.post), .action(action),
+                csrfField(request),
+                textArea("CSV", name: "csv", value: value, error: error, rows: 6),
+                submit("Import")))
+    }
+
+    /// One choice of a select.
+    static func option(_ value: String, _ label: String, selected: Bool) -> Node<HTML.SelectContext> {
+        .element(named: "option", nodes: [.attribute(named: "value", value: value),
+                                          selected ? .attribute(named: "selected", value: "selected") : .empty,
+                                          .text(label)])
     }
 
     /// An error that concerns the whole form (no field, or a field not on it).

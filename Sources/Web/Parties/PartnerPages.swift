@@ -157,25 +157,17 @@ enum PartnerPages {
             .nav(.class("pager"),
                 .if(page > 0, .a(.href("/partners?\(link(page: page - 1))"), .text("← Previous"))),
                 .if((page + 1) * pageSize < total, .a(.href("/partners?\(link(page: page + 1))"), .text("Next →")))),
-            .if(canWrite, .section(.class("card"),
-                .h2("Import from CSV"),
-                .p(.class("muted"), .text("A header row naming any of: \(PartiesService.csvColumns.joined(separator: ", ")). "
-                    + "A row whose code exists updates that partner; the others are created. Nothing is imported "
-                    + "unless every row is valid.")),
-                .form(.method(.post), .action("/partners/import"),
-                    Layout.csrfField(request),
-                    .div(.class(importError == nil ? "field" : "field invalid"),
-                        .label(.for("csv"), .text("CSV")),
-                        .textarea(.id("csv"), .name("csv"), .attribute(named: "rows", value: "6"),
-                                  .text(csv ?? "code,name,customer,vendor,tax_id,email,currency,payment_terms\n")),
-                        .unwrap(importError?.message) { .p(.class("error"), .text($0)) }),
-                    Layout.submit("Import")))))
+            .if(canWrite, Layout.importCard(request, action: "/partners/import",
+                help: "A header row naming any of: \(PartiesService.csvColumns.joined(separator: ", ")). A row whose code "
+                    + "exists updates the columns the file has; the others are created. Nothing is imported unless "
+                    + "every row is valid.",
+                value: csv ?? "code,name,customer,vendor,tax_id,email,currency,payment_terms\n", error: importError)))
     }
 
     static func filters(_ query: ListQuery, exportQuery: String) -> Node<HTML.BodyContext> {
         let role = query.role ?? ""
         let sortOptions = PartiesService.Filter.Sort.allCases.map { sort in
-            option(sort.rawValue, sort == .created ? "newest" : sort.rawValue, selected: (query.sort ?? "name") == sort.rawValue)
+            Layout.option(sort.rawValue, sort == .created ? "newest" : sort.rawValue, selected: (query.sort ?? "name") == sort.rawValue)
         }
         return .form(.method(.get), .action("/partners"), .class("filters"),
                 .div(.class("field"), .label(.for("q"), .text("Search")),
@@ -183,9 +175,9 @@ enum PartnerPages {
                             .attribute(named: "placeholder", value: "name, code, tax id or e-mail"))),
                 .div(.class("field"), .label(.for("role"), .text("Role")),
                      .select(.id("role"), .attribute(named: "name", value: "role"),
-                        option("", "All", selected: role.isEmpty),
-                        option("customer", "Customers", selected: role == "customer"),
-                        option("vendor", "Vendors", selected: role == "vendor"))),
+                        Layout.option("", "All", selected: role.isEmpty),
+                        Layout.option("customer", "Customers", selected: role == "customer"),
+                        Layout.option("vendor", "Vendors", selected: role == "vendor"))),
                 .div(.class("field"), .label(.for("sort"), .text("Sort by")),
                      .select(.id("sort"), .attribute(named: "name", value: "sort"),
                         .group(sortOptions))),
@@ -193,12 +185,6 @@ enum PartnerPages {
                        .text("Show archived")),
                 .button(.type(.submit), .text("Show")),
                 .a(.class("button"), .href("/partners.csv?\(exportQuery)"), .text("Download CSV")))
-    }
-
-    static func option(_ value: String, _ label: String, selected: Bool) -> Node<HTML.SelectContext> {
-        .element(named: "option", nodes: [.attribute(named: "value", value: value),
-                                          selected ? .attribute(named: "selected", value: "selected") : .empty,
-                                          .text(label)])
     }
 
     static func roleText(_ partner: Partner) -> String {
@@ -227,10 +213,8 @@ enum PartnerPages {
             return try await renderList(request, importError: nil,
                                         notice: "\(result.created) partners created, \(result.updated) updated.")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .tooLarge {
-            let details = error.items.map { "line \($0.line ?? 0): \($0.message)" }.joined(separator: "; ")
-            return try await renderList(request, importError: FormError(field: "csv", message: details.isEmpty
-                                            ? error.message : "\(error.message): \(details)"),
-                                        notice: nil, csv: form.csv, status: .unprocessableEntity)
+            return try await renderList(request, importError: FormError(importing: error), notice: nil, csv: form.csv,
+                                        status: .unprocessableEntity)
         }
     }
 
@@ -260,7 +244,6 @@ enum PartnerPages {
                 field("Region", "\(prefix)Region", values[4]),
                 field("Country", "\(prefix)Country", values[5], hint: "Two letters: DE, FR, US"))
         }
-        let contactsError = shown?.field == "contacts" ? shown?.message : nil
         return Layout.page(title, request, status: status, notice: notice,
             .unwrap(partner) { partner in
                 .section(.class("card"),
@@ -297,16 +280,9 @@ enum PartnerPages {
                                                              form.shippingPostalCode, form.shippingCity,
                                                              form.shippingRegion, form.shippingCountry]),
                     field("IBAN", "iban", form.iban), field("BIC", "bic", form.bic),
-                    .div(.class(contactsError == nil ? "field" : "field invalid"),
-                        .label(.for("contacts"), .text("Contacts")),
-                        .textarea(.id("contacts"), .name("contacts"), .attribute(named: "rows", value: "3"),
-                                  .text(form.contacts ?? "")),
-                        .small(.class("hint"), .text("One per line: name; e-mail; phone; role")),
-                        .unwrap(contactsError) { .p(.class("error"), .text($0)) }),
-                    .div(.class(shown?.field == "notes" ? "field invalid" : "field"),
-                        .label(.for("notes"), .text("Notes")),
-                        .textarea(.id("notes"), .name("notes"), .attribute(named: "rows", value: "3"),
-                                  .text(form.notes ?? ""))),
+                    Layout.textArea("Contacts", name: "contacts", value: form.contacts ?? "", error: shown,
+                                    hint: "One per line: name; e-mail; phone; role"),
+                    Layout.textArea("Notes", name: "notes", value: form.notes ?? "", error: shown),
                     .if(canWrite, Layout.submit(partner == nil ? "Create partner" : "Save changes")))))
     }
 

@@ -35,39 +35,12 @@ extension CatalogService {
     /// creates a product.
     public func importCSV(_ text: String, by actor: Principal) async throws -> (created: Int, updated: Int) {
         try Self.require(actor, .write)
-        let (names, records) = CSVLine.table(text)
-        guard !names.isEmpty else {
-            throw DomainError.invalid("catalog.csv.empty", "The CSV is empty; its first row names the columns", field: "csv")
-        }
         // Currency codes in price columns are upper case: price_eur and PRICE_EUR are both price_EUR.
-        let header = names.map { $0.hasPrefix("price_") ? "price_" + $0.dropFirst(6).uppercased() : $0 }
-        var problems: [DomainError.Item] = []
-        for column in header where !Self.csvColumns.contains(column) && !column.hasPrefix("price_") {
-            problems.append(.init(line: 1, field: column, code: "catalog.csv.column_unknown",
-                                  message: "'\(column)' is not a column; use \(Self.csvColumns.joined(separator: ", ")) "
-                                    + "and price_<CURRENCY>"))
-        }
-        for required in ["sku", "name"] where !header.contains(required) {
-            problems.append(.init(line: 1, field: required, code: "catalog.csv.column_missing",
-                                  message: "The CSV needs a \(required) column"))
-        }
-        if Set(header).count != header.count {
-            problems.append(.init(line: 1, code: "catalog.csv.column_repeated", message: "A column is named twice"))
-        }
-        guard problems.isEmpty else { throw Self.csvError(problems) }
-        var rows: [(line: Int, fields: [String: String])] = []
-        for (number, fields) in records {
-            guard rows.count < Self.importRowsMax else {
-                throw DomainError(.tooLarge, "catalog.csv.too_large", "A CSV import has at most \(Self.importRowsMax) rows")
-            }
-            guard fields.count == header.count else {
-                problems.append(.init(line: number, code: "catalog.csv.columns_count",
-                                      message: "The row has \(fields.count) fields; the header has \(header.count)"))
-                continue
-            }
-            rows.append((number, Dictionary(uniqueKeysWithValues: zip(header, fields))))
-        }
-        guard problems.isEmpty else { throw Self.csvError(problems) }
+        let rows = try CSVImport.read(
+            text, area: "catalog", isColumn: { Self.csvColumns.contains($0) || $0.hasPrefix("price_") },
+            columnsHint: Self.csvColumns.joined(separator: ", ") + " and price_<CURRENCY>", required: ["sku", "name"],
+            rowsMax: Self.importRowsMax,
+            normalize: { $0.hasPrefix("price_") ? "price_" + $0.dropFirst(6).uppercased() : $0 })
         let context = context
         let references = references
         let readRows = rows
@@ -106,26 +79,11 @@ extension CatalogService {
                     problems += error.items.map { .init(line: row.line, field: $0.field, code: $0.code, message: $0.message) }
                 }
             }
-            guard problems.isEmpty else { throw Self.csvError(problems) }
-            for (existing, input) in plan {
-                if let existing {
-                    _ = try await service.update(existing.id, input, by: actor)
-                } else {
-                    _ = try await service.create(input, by: actor)
-                }
-            }
-            struct Summary: Codable, Sendable { let created: Int, updated: Int }
-            let updated = plan.filter { $0.existing != nil }.count
-            let summary = Summary(created: plan.count - updated, updated: updated)
-            try await context.audit(tx, actor, "product.import", entity: "product_import", id: "csv",
-                                    before: nil as Summary?, after: summary)
-            return (summary.created, summary.updated)
+            guard problems.isEmpty else { throw CSVImport.error(problems, area: "catalog") }
+            return try await context.applyImport(
+                plan, on: tx, by: actor, action: "product.import", entity: "product_import",
+                update: { _ = try await service.update($0.id, $1, by: actor) },
+                create: { _ = try await service.create($0, by: actor) })
         }
-    }
-
-    static func csvError(_ problems: [DomainError.Item]) -> DomainError {
-        DomainError(.invalid, "catalog.csv.invalid",
-                    "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the CSV; nothing was imported",
-                    field: "csv", items: problems)
     }
 }

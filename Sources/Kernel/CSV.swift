@@ -78,3 +78,59 @@ public enum CSVLine {
         fields.map(field).joined(separator: ",")
     }
 }
+
+/// Reading the CSV file of an all-or-nothing import: its rows by column name, with every problem of the header
+/// and of the rows' shape reported at once, by line, under the area's codes (`<area>.csv.column_unknown`, ...).
+/// Checking the values themselves is the area's.
+public enum CSVImport {
+    public struct Row: Sendable {
+        public let line: Int
+        public let fields: [String: String]
+    }
+
+    /// `isColumn` says which (normalised) header names are known, `columnsHint` how to name them in a message;
+    /// `normalize` maps a lower-cased header name to its canonical form.
+    public static func read(_ text: String, area: String, isColumn: (String) -> Bool, columnsHint: String,
+                            required: [String], rowsMax: Int,
+                            normalize: (String) -> String = { $0 }) throws(DomainError) -> [Row] {
+        let (names, records) = CSVLine.table(text)
+        guard !names.isEmpty else {
+            throw .invalid("\(area).csv.empty", "The CSV is empty; its first row names the columns", field: "csv")
+        }
+        let header = names.map(normalize)
+        var problems: [DomainError.Item] = []
+        for column in header where !isColumn(column) {
+            problems.append(.init(line: 1, field: column, code: "\(area).csv.column_unknown",
+                                  message: "'\(column)' is not a column; use \(columnsHint)"))
+        }
+        for column in required where !header.contains(column) {
+            problems.append(.init(line: 1, field: column, code: "\(area).csv.column_missing",
+                                  message: "The CSV needs a \(column) column"))
+        }
+        if Set(header).count != header.count {
+            problems.append(.init(line: 1, code: "\(area).csv.column_repeated", message: "A column is named twice"))
+        }
+        guard problems.isEmpty else { throw error(problems, area: area) }
+        var rows: [Row] = []
+        for (number, fields) in records {
+            guard rows.count < rowsMax else {
+                throw DomainError(.tooLarge, "\(area).csv.too_large", "A CSV import has at most \(rowsMax) rows")
+            }
+            guard fields.count == header.count else {
+                problems.append(.init(line: number, code: "\(area).csv.columns_count",
+                                      message: "The row has \(fields.count) fields; the header has \(header.count)"))
+                continue
+            }
+            rows.append(Row(line: number, fields: Dictionary(uniqueKeysWithValues: zip(header, fields))))
+        }
+        guard problems.isEmpty else { throw error(problems, area: area) }
+        return rows
+    }
+
+    /// The one error an import that wrote nothing answers with, carrying every problem.
+    public static func error(_ problems: [DomainError.Item], area: String) -> DomainError {
+        DomainError(.invalid, "\(area).csv.invalid",
+                    "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the CSV; nothing was imported",
+                    field: "csv", items: problems)
+    }
+}

@@ -238,50 +238,16 @@ extension PartiesService {
             + [partner.iban ?? "", partner.bic ?? "", partner.notes ?? ""]
     }
 
-    /// One data row of a partners CSV: its line number and its fields by column.
-    public struct CSVRow: Sendable {
-        public let line: Int
-        public let fields: [String: String]
-    }
-
     /// Reads a partners CSV (header row, then one partner per row). Problems with the header and with the shape
     /// of rows are all reported, by line; the partners themselves are checked by `importCSV`.
-    public static func readCSV(_ text: String) throws(DomainError) -> [CSVRow] {
-        let (header, records) = CSVLine.table(text)
-        guard !header.isEmpty else {
-            throw .invalid("parties.csv.empty", "The CSV is empty; its first row names the columns", field: "csv")
-        }
-        var problems: [DomainError.Item] = []
-        for column in header where !csvColumns.contains(column) {
-            problems.append(.init(line: 1, field: column, code: "parties.csv.column_unknown",
-                                  message: "'\(column)' is not a column; use \(csvColumns.joined(separator: ", "))"))
-        }
-        if Set(header).count != header.count {
-            problems.append(.init(line: 1, code: "parties.csv.column_repeated", message: "A column is named twice"))
-        }
-        if !header.contains("name") {
-            problems.append(.init(line: 1, field: "name", code: "parties.csv.column_missing", message: "The CSV needs a name column"))
-        }
-        guard problems.isEmpty else { throw csvError(problems) }
-        var rows: [CSVRow] = []
-        for (number, fields) in records {
-            guard rows.count < importRowsMax else {
-                throw .init(.tooLarge, "parties.csv.too_large", "A CSV import has at most \(importRowsMax) rows")
-            }
-            guard fields.count == header.count else {
-                problems.append(.init(line: number, code: "parties.csv.columns_count",
-                                      message: "The row has \(fields.count) fields; the header has \(header.count)"))
-                continue
-            }
-            rows.append(CSVRow(line: number, fields: Dictionary(uniqueKeysWithValues: zip(header, fields))))
-        }
-        guard problems.isEmpty else { throw csvError(problems) }
-        return rows
+    public static func readCSV(_ text: String) throws(DomainError) -> [CSVImport.Row] {
+        try CSVImport.read(text, area: "parties", isColumn: csvColumns.contains,
+                           columnsHint: csvColumns.joined(separator: ", "), required: ["name"], rowsMax: importRowsMax)
     }
 
     /// `base` with the row's columns laid over it: a column the file does not have keeps the base's value, so an
     /// update by CSV changes only what the file names. Nil when a yes/no column holds something else.
-    static func input(_ row: CSVRow, over base: PartnerInput) -> PartnerInput? {
+    static func input(_ row: CSVImport.Row, over base: PartnerInput) -> PartnerInput? {
         let fields = row.fields
         var input = base
         func flag(_ column: String) -> Bool?? {
@@ -323,12 +289,6 @@ extension PartiesService {
         return input
     }
 
-    static func csvError(_ problems: [DomainError.Item]) -> DomainError {
-        DomainError(.invalid, "parties.csv.invalid",
-                    "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the CSV; nothing was imported",
-                    field: "csv", items: problems)
-    }
-
     /// Imports a partners CSV in one transaction: all rows or none, every problem reported by line. A row whose
     /// code names an existing partner updates the columns the file has and keeps the others; any other row creates
     /// a partner. Each partner created or changed has its own audit record (as from the form), and the import one
@@ -336,7 +296,6 @@ extension PartiesService {
     public func importCSV(_ text: String, by actor: Principal) async throws -> (created: Int, updated: Int) {
         try Self.requireWrite(actor)
         let rows = try Self.readCSV(text)
-        struct Summary: Codable, Sendable { let created: Int, updated: Int }
         let context = context
         return try await writeTransaction(db) { tx in
             let service = PartiesService(db: tx, context: context)
@@ -371,19 +330,11 @@ extension PartiesService {
                     problems += error.items.map { .init(line: row.line, field: $0.field, code: $0.code, message: $0.message) }
                 }
             }
-            guard problems.isEmpty else { throw Self.csvError(problems) }
-            for (current, input) in plan {
-                if let current {
-                    _ = try await service.update(current.id, input, by: actor)
-                } else {
-                    _ = try await service.create(input, by: actor)
-                }
-            }
-            let updated = plan.filter { $0.existing != nil }.count
-            let summary = Summary(created: plan.count - updated, updated: updated)
-            try await context.audit(tx, actor, "partner.import", entity: "partner_import", id: "csv",
-                                    before: nil as Summary?, after: summary)
-            return (summary.created, summary.updated)
+            guard problems.isEmpty else { throw CSVImport.error(problems, area: "parties") }
+            return try await context.applyImport(
+                plan, on: tx, by: actor, action: "partner.import", entity: "partner_import",
+                update: { _ = try await service.update($0.id, $1, by: actor) },
+                create: { _ = try await service.create($0, by: actor) })
         }
     }
 }

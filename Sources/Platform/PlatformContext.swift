@@ -33,6 +33,27 @@ public struct PlatformContext: Sendable {
         try await AuditChain.record(on: db, headPath: config.auditHeadPath, clock: clock, actor: actor, entries)
     }
 
+    /// Carries out an all-or-nothing import inside its write transaction: each planned row updates its existing
+    /// record or creates one (each with its own audit record, by `update` and `create`), and the import is recorded
+    /// once more with its counts.
+    public func applyImport<Existing: Sendable, Input: Sendable>(
+        _ plan: [(existing: Existing?, input: Input)], on db: any Database, by actor: Principal, action: String,
+        entity: String, update: (Existing, Input) async throws -> Void, create: (Input) async throws -> Void
+    ) async throws -> (created: Int, updated: Int) {
+        var counts = ImportCounts(created: 0, updated: 0)
+        for (existing, input) in plan {
+            if let existing {
+                try await update(existing, input)
+                counts.updated += 1
+            } else {
+                try await create(input)
+                counts.created += 1
+            }
+        }
+        try await audit(db, actor, action, entity: entity, id: "csv", before: nil as ImportCounts?, after: counts)
+        return (counts.created, counts.updated)
+    }
+
     public func publish<Payload: Encodable & Sendable>(_ type: String, _ payload: Payload,
                                                        on db: any Database) async throws {
         try await Outbox.publish(type, payload, on: db, clock: clock)
@@ -89,4 +110,10 @@ public enum Secrets {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
+}
+
+/// What an import's own audit record says: how many records it created and how many it changed.
+struct ImportCounts: Codable, Sendable {
+    var created: Int
+    var updated: Int
 }

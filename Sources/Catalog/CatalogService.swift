@@ -50,13 +50,8 @@ public struct CatalogService: Sendable {
     /// Products matching `filter` (SKU or name containing the search text), with the total count.
     public func products(_ filter: Filter, by actor: Principal) async throws -> (products: [Product], total: Int) {
         try Self.require(actor, .read)
-        guard (1...Self.pageLimitMax).contains(filter.limit) else {
-            throw DomainError.invalid("catalog.list.limit_invalid", "A page holds 1 to \(Self.pageLimitMax) products",
-                                      field: "limit")
-        }
-        guard filter.offset >= 0 else {
-            throw DomainError.invalid("catalog.list.offset_invalid", "The offset is 0 or more", field: "offset")
-        }
+        try Paging.check(limit: filter.limit, offset: filter.offset, limitMax: Self.pageLimitMax, noun: "products",
+                         codePrefix: "catalog.list")
         func filtered(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
             var query = query
             if !filter.includeArchived { query = query.where("archived", .equal, false) }

@@ -45,13 +45,8 @@ extension LedgerService {
     public func generalLedger(account name: String, range: DateRange, limit: Int = 100,
                               offset: Int = 0) async throws -> GeneralLedger {
         let company = try await requireCompany()
-        guard (1...Self.generalLedgerPageLimit).contains(limit) else {
-            throw DomainError.invalid("ledger.report.limit_invalid",
-                                      "A page holds 1 to \(Self.generalLedgerPageLimit) lines", field: "limit")
-        }
-        guard offset >= 0 else {
-            throw DomainError.invalid("ledger.report.offset_invalid", "The offset is 0 or more", field: "offset")
-        }
+        try Paging.check(limit: limit, offset: offset, limitMax: Self.generalLedgerPageLimit, noun: "lines",
+                         codePrefix: "ledger.report")
         let all = try await accounts()
         guard let account = all.first(where: { $0.code == name || $0.fullName == name }) else {
             throw DomainError.notFound("ledger.account.unknown", "There is no account '\(name)'")

@@ -57,13 +57,8 @@ public struct PartiesService: Sendable {
     /// Partners matching `filter` (name, code, tax id or email containing the search text), with the total count.
     public func partners(_ filter: Filter, by actor: Principal) async throws -> (partners: [Partner], total: Int) {
         try Self.requireRead(actor)
-        guard (1...Self.pageLimitMax).contains(filter.limit) else {
-            throw DomainError.invalid("parties.list.limit_invalid", "A page holds 1 to \(Self.pageLimitMax) partners",
-                                      field: "limit")
-        }
-        guard filter.offset >= 0 else {
-            throw DomainError.invalid("parties.list.offset_invalid", "The offset is 0 or more", field: "offset")
-        }
+        try Paging.check(limit: filter.limit, offset: filter.offset, limitMax: Self.pageLimitMax, noun: "partners",
+                         codePrefix: "parties.list")
         func filtered(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
             var query = query
             if !filter.includeArchived { query = query.where("archived", .equal, false) }

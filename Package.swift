@@ -9,6 +9,7 @@ let areas: [(name: String, uses: [String])] = [
     ("Ledger", ["Platform", "Kernel"]),
     ("Parties", ["Platform", "Kernel"]),
     ("Catalog", ["Platform", "Kernel"]),
+    ("Sales", ["Ledger", "Parties", "Catalog", "Platform", "Kernel"]),
 ]
 
 let vapor: Target.Dependency = .product(name: "Vapor", package: "vapor")
@@ -27,6 +28,7 @@ let areaProducts: [String: [Target.Dependency]] = [
     "Ledger": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
     "Parties": [fluent, sqlKit],
     "Catalog": [fluent, sqlKit],
+    "Sales": [fluent, sqlKit],
 ]
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
@@ -72,6 +74,9 @@ targets += [
     .testTarget(name: "CatalogTests", dependencies: ["Kernel", "Platform", "Catalog", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),
     .testTarget(name: "PartiesTests", dependencies: ["Kernel", "Platform", "Parties", "KeelTesting", fluent, sqlKit],
+                swiftSettings: swiftSettings),
+    .testTarget(name: "SalesTests",
+                dependencies: ["Kernel", "Platform", "Ledger", "Parties", "Catalog", "Sales", "Web", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),
     .testTarget(name: "PlatformTests", dependencies: ["Kernel", "Platform", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),

@@ -8,6 +8,7 @@ import OpenAPIVapor
 import Parties
 import Platform
 import Prometheus
+import Sales
 import Vapor
 import Yams
 
@@ -42,6 +43,7 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     app.migrations.add(LedgerMigrations.all)
     app.migrations.add(PartiesMigrations.all)
     app.migrations.add(CatalogMigrations.all)
+    app.migrations.add(SalesMigrations.all)
     if options.migrate { try await migrateUnderLock(app) }
 
     // Event handlers: areas register their reactions to other areas' events here.

@@ -6,11 +6,16 @@ import Platform
 
 /// The catalog's references into the ledger, checked through the ledger's public face: an income account must be
 /// a postable, active income account; a tax code must exist and not be archived.
-struct LedgerReferences: ProductReferences {
+public struct LedgerReferences: ProductReferences {
     let db: any Database
     let context: PlatformContext
 
-    func problems(incomeAccount: String?, taxCode: String?) async throws -> [DomainError.Item] {
+    public init(db: any Database, context: PlatformContext) {
+        self.db = db
+        self.context = context
+    }
+
+    public func problems(incomeAccount: String?, taxCode: String?) async throws -> [DomainError.Item] {
         var problems: [DomainError.Item] = []
         let ledger = LedgerService(db: db, context: context)
         if let incomeAccount {

@@ -4,6 +4,7 @@ import Kernel
 import Ledger
 import Parties
 import Platform
+import Sales
 import Vapor
 
 /// The application's shared pieces, stored on the Vapor application by `configure`.
@@ -32,6 +33,7 @@ extension Request {
     var auth: AuthService { AuthService(db: db, context: context) }
     var parties: PartiesService { PartiesService(db: db, context: context) }
     var catalog: CatalogService { CatalogService(db: db, context: context, references: LedgerReferences(db: db, context: context)) }
+    var sales: SalesService { SalesService(db: db, context: context, products: LedgerReferences(db: db, context: context)) }
 
     private struct PrincipalKey: StorageKey { typealias Value = Principal }
     private struct SessionKey: StorageKey { typealias Value = SessionInfo }

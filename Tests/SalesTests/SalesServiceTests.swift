@@ -1,0 +1,244 @@
+import Fluent
+import Foundation
+import KeelTesting
+import Kernel
+import Ledger
+import Parties
+import Platform
+@testable import Sales
+import SQLKit
+import Testing
+import Web
+
+/// A company with the standard chart, VAT codes and one customer, for the Sales tests.
+struct SalesFixture {
+    static let clerk = Principal(userID: nil, username: "clerk", roles: ["clerk"],
+                                 permissions: [Permission("sales", .read), Permission("sales", .write)])
+    static let reader = Principal(userID: nil, username: "reader", roles: ["reader"],
+                                  permissions: [Permission("sales", .read)])
+
+    let db: any Database
+    let context: PlatformContext
+    var sales: SalesService { SalesService(db: db, context: context, products: LedgerReferences(db: db, context: context)) }
+    var ledger: LedgerService { LedgerService(db: db, context: context) }
+
+    static func make(_ db: any Database, _ context: PlatformContext) async throws -> SalesFixture {
+        let ledger = LedgerService(db: db, context: context)
+        _ = try await ledger.setUpCompany(name: "Keel Demo GmbH", currency: "EUR", by: .system)
+        _ = try await ledger.saveTaxCode(TaxCodeInput(code: "VAT19", name: "VAT 19 %", rate: "19", account: "2100"), by: .system)
+        _ = try await ledger.saveTaxCode(TaxCodeInput(code: "VAT7", name: "VAT 7 %", rate: "7", account: "2100"), by: .system)
+        _ = try await PartiesService(db: db, context: context)
+            .create(PartnerInput(code: "C1", name: "Customer One", paymentTerms: "net 14"), by: .system)
+        return SalesFixture(db: db, context: context)
+    }
+
+    /// The receivable accounts' balance in the functional currency.
+    func receivableBalance(asOf: CivilDate) async throws -> Int64 {
+        try await ledger.trialBalance(asOf: asOf).filter { $0.account.subtype == .receivable }
+            .reduce(0) { $0 + $1.functionalBalance }
+    }
+
+    func count(_ table: String) async throws -> Int {
+        try await db.sql.select().column(SQLRaw("COUNT(*)"), as: "n").from(table).first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+}
+
+@Suite("Order to cash")
+struct SalesServiceTests {
+    static let subscription = OrderInput(
+        customer: "C1", orderDate: "2025-12-20", reference: "CRM-42",
+        billing: .init(kind: "recurring", interval: "month", start: "2026-01-01", periods: 3, timing: "advance"),
+        lines: [OrderLineInput(description: "Keel hosting", quantity: "1", unitPrice: "100.00", taxCode: "VAT19",
+                               account: "4100", dimensions: ["project": "hosting"])],
+        confirm: true)
+
+    @Test("A 3-month subscription is billed month by month, paid in part, aged, and a credit note clears the rest")
+    func orderToCash() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let sales = fixture.sales
+            let order = try await sales.createOrder(Self.subscription, idempotencyKey: "order-1", by: SalesFixture.clerk)
+            #expect(order.status == .confirmed && order.number == "SO-2025-000001" && order.gross == 119_00)
+            #expect(sales.schedule(of: order).map(\.issueDate) == [CivilDate(2026, 1, 1), CivilDate(2026, 2, 1), CivilDate(2026, 3, 1)])
+
+            // Time moves forward: nothing before the first period, one invoice a month, nothing twice.
+            #expect(try await sales.runBilling(asOf: CivilDate(2025, 12, 31), by: .system).isEmpty)
+            let january = try await sales.runBilling(asOf: CivilDate(2026, 1, 1), by: .system)
+            #expect(january.map(\.number) == ["INV-2026-000001"] && january[0].dueDate == CivilDate(2026, 1, 15))
+            #expect(january[0].period?.end == CivilDate(2026, 1, 31) && january[0].lines[0].dimensions == ["project": "hosting"])
+            #expect(try await sales.runBilling(asOf: CivilDate(2026, 1, 1), by: .system).isEmpty)
+            #expect(try await sales.runBilling(asOf: CivilDate(2025, 6, 1), by: .system).isEmpty)
+            #expect(try await sales.runBilling(asOf: CivilDate(2026, 2, 1), by: .system).count == 1)
+            #expect(try await sales.runBilling(asOf: CivilDate(2026, 3, 1), by: .system).count == 1)
+            #expect(try await sales.runBilling(asOf: CivilDate(2026, 12, 31), by: .system).isEmpty)
+            #expect(try await sales.order(order.number, by: SalesFixture.reader).status == .completed)
+            #expect(try await fixture.receivableBalance(asOf: CivilDate(2026, 3, 1)) == 357_00)
+
+            // A partial payment goes to the oldest invoices first.
+            let receipt = try await sales.recordReceipt(ReceiptInput(customer: "C1", date: "2026-03-10", amount: "150.00",
+                                                                     reference: "SEPA 1"), by: SalesFixture.clerk)
+            #expect(receipt.allocated == 150_00 && receipt.number == "RCT-2026-000001")
+            let invoices = try await sales.invoices(.init(customer: "C1", kind: .invoice), by: SalesFixture.reader).invoices
+                .sorted { $0.number! < $1.number! }
+            #expect(invoices.map(\.allocated) == [119_00, 31_00, 0])
+            #expect(invoices.map { $0.state(today: CivilDate(2026, 3, 10)) } == ["paid", "overdue", "open"])
+
+            // The aging shows the remainder and agrees with the ledger.
+            let aging = try await sales.aging(asOf: CivilDate(2026, 3, 10), by: SalesFixture.reader)
+            #expect(aging.rows.count == 1 && aging.rows[0].buckets == [119_00, 88_00, 0, 0, 0] && aging.rows[0].total == 207_00)
+            #expect(try await fixture.receivableBalance(asOf: CivilDate(2026, 3, 10)) == 207_00)
+            // An earlier day shows the book as it was then.
+            let before = try await sales.aging(asOf: CivilDate(2026, 2, 20), by: SalesFixture.reader)
+            #expect(before.rows[0].buckets == [0, 119_00, 119_00, 0, 0])
+
+            // Credit notes clear the rest: all of the third invoice, 88.00 (tax included) of the second.
+            let full = try await sales.creditNote(for: invoices[2].number!, CreditNoteInput(date: "2026-03-12", reason: "Cancelled"),
+                                                  by: SalesFixture.clerk)
+            #expect(full.number == "CN-2026-000001" && full.gross == 119_00 && full.allocated == 119_00)
+            let partial = try await sales.creditNote(for: invoices[1].number!, CreditNoteInput(
+                date: "2026-03-12", lines: [.init(line: 1, amount: "88.00")]), by: SalesFixture.clerk)
+            #expect(partial.net == 73_95 && partial.tax == 14_05 && partial.open == 0)
+            let after = try await sales.aging(asOf: CivilDate(2026, 3, 12), by: SalesFixture.reader)
+            #expect(after.rows.isEmpty)
+            #expect(try await fixture.receivableBalance(asOf: CivilDate(2026, 3, 12)) == 0)
+
+            let statement = try await sales.statement(customer: "C1", from: CivilDate(2026, 2, 1), to: CivilDate(2026, 3, 31),
+                                                      by: SalesFixture.reader)
+            #expect(statement.opening == 119_00 && statement.closing == 0)
+            #expect(statement.lines.map(\.number) == ["INV-2026-000002", "INV-2026-000003", "RCT-2026-000001",
+                                                      "CN-2026-000001", "CN-2026-000002"])
+
+            let events = try await Outbox.recent(on: db).map(\.event.type)
+            #expect(events.filter { $0 == "invoice.issued" }.count == 3 && events.contains("order.confirmed"))
+            #expect(events.contains("payment.received") && events.filter { $0 == "invoice.paid" }.count == 3)
+            #expect(events.filter { $0 == "credit_note.issued" }.count == 2)
+        }
+    }
+
+    @Test("The same Idempotency-Key returns the same order; with other content it is a 409 and nothing is added")
+    func idempotentOrders() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let first = try await fixture.sales.createOrder(Self.subscription, idempotencyKey: "k", by: SalesFixture.clerk)
+            let again = try await fixture.sales.createOrder(Self.subscription, idempotencyKey: "k", by: SalesFixture.clerk)
+            #expect(first == again)
+            var other = Self.subscription
+            other.reference = "CRM-43"
+            let code = await domainErrorCode { _ = try await fixture.sales.createOrder(other, idempotencyKey: "k", by: SalesFixture.clerk) }
+            #expect(code == "request.idempotency_conflict")
+            #expect(try await fixture.count("sales_orders") == 1)
+        }
+    }
+
+    @Test("A new customer comes with the order; overpayment stays as credit, is used later, and can be refunded")
+    func creditAndRefund() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let sales = fixture.sales
+            let order = try await sales.createOrder(OrderInput(
+                newCustomer: .init(name: "Shop Customer", email: "buyer@example.com"), orderDate: "2026-04-01",
+                lines: [.init(description: "Widget", quantity: "2", unitPrice: "10.00", taxCode: "VAT7")], confirm: true),
+                by: SalesFixture.clerk)
+            #expect(order.customerName == "Shop Customer" && order.gross == 21_40)
+            _ = try await sales.runBilling(asOf: CivilDate(2026, 4, 1), by: .system)
+            let receipt = try await sales.recordReceipt(ReceiptInput(customer: order.customerCode, date: "2026-04-02",
+                                                                     amount: "50.00", method: "cash"), by: SalesFixture.clerk)
+            #expect(receipt.allocated == 21_40 && receipt.account == "1000")
+            let aging = try await sales.aging(asOf: CivilDate(2026, 4, 2), by: SalesFixture.reader)
+            #expect(aging.rows[0].credit == -28_60 && aging.rows[0].total == -28_60)
+            #expect(try await fixture.receivableBalance(asOf: CivilDate(2026, 4, 2)) == -28_60)
+
+            // A later invoice takes the credit; an allocation taken back leaves a reversal, never an edit.
+            let invoice = try await sales.createInvoice(InvoiceInput(customer: order.customerCode, issueDate: "2026-04-05",
+                                                                     lines: [.init(description: "Setup", unitPrice: "20.00")]),
+                                                        by: SalesFixture.clerk)
+            #expect(invoice.status == .draft && invoice.number == nil)
+            let issued = try await sales.issueInvoice(invoice.id, by: SalesFixture.clerk)
+            #expect(issued.number == "INV-2026-000002" && issued.entryNumber != nil)
+            let used = try await sales.allocateCredit(receipt.number, date: CivilDate(2026, 4, 5), by: SalesFixture.clerk)
+            #expect(used.map(\.amount) == [20_00])
+            let reversal = try await sales.unallocate(used[0].id, date: CivilDate(2026, 4, 6), by: SalesFixture.clerk)
+            #expect(reversal.amount == -20_00 && reversal.reversalOf == used[0].id)
+            #expect(try await sales.invoice(issued.id, by: SalesFixture.reader).allocated == 0)
+            let again = await domainErrorCode { _ = try await sales.unallocate(used[0].id, by: SalesFixture.clerk) }
+            #expect(again == "sales.allocation.already_reversed")
+
+            // More than the credit cannot be refunded; the credit can.
+            let tooMuch = await domainErrorCode {
+                _ = try await sales.refund(ReceiptInput(customer: order.customerCode, date: "2026-04-07", amount: "30.00"),
+                                           by: SalesFixture.clerk)
+            }
+            #expect(tooMuch == "sales.refund.exceeds_credit")
+            let refund = try await sales.refund(ReceiptInput(customer: order.customerCode, date: "2026-04-07", amount: "28.60"),
+                                                by: SalesFixture.clerk)
+            #expect(refund.kind == .refund && refund.allocated == 28_60)
+            let final = try await sales.aging(asOf: CivilDate(2026, 4, 7), by: SalesFixture.reader)
+            #expect(final.rows.map(\.total) == [20_00])
+            #expect(try await fixture.receivableBalance(asOf: CivilDate(2026, 4, 7)) == 20_00)
+        }
+    }
+
+    @Test("Bad orders, receipts and credit notes are refused with their codes and change nothing")
+    func refusals() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let sales = fixture.sales
+            func code(_ input: OrderInput) async -> String? {
+                await domainErrorCode { _ = try await sales.createOrder(input, by: SalesFixture.clerk) }
+            }
+            #expect(await code(OrderInput(customer: "NOPE", lines: [.init(description: "x", unitPrice: "1")])) == "sales.customer.unknown")
+            #expect(await code(OrderInput(lines: [.init(description: "x", unitPrice: "1")])) == "sales.customer.missing")
+            #expect(await code(OrderInput(customer: "C1", lines: [])) == "sales.lines.count")
+            #expect(await code(OrderInput(customer: "C1", lines: [.init(description: "x")])) == "sales.lines.invalid")
+            #expect(await code(OrderInput(customer: "C1", lines: [.init(description: "x", unitPrice: "1", taxCode: "VAT99")]))
+                    == "sales.lines.invalid")
+            #expect(await code(OrderInput(customer: "C1", lines: [.init(description: "x", unitPrice: "1", account: "1010")]))
+                    == "sales.lines.invalid")
+            #expect(await code(OrderInput(customer: "C1", lines: [.init(description: "x", quantity: "-1", unitPrice: "1")]))
+                    == "sales.lines.invalid")
+            #expect(await code(OrderInput(customer: "C1", billing: .init(kind: "recurring", interval: "fortnight"),
+                                          lines: [.init(description: "x", unitPrice: "1")])) == "sales.billing.interval_invalid")
+            #expect(await code(OrderInput(customer: "C1", lines: [.init(description: "x", unitPrice: "-5")]))
+                    == "sales.order.total_not_positive")
+            let forbidden = await domainErrorCode {
+                _ = try await sales.createOrder(OrderInput(customer: "C1", lines: [.init(description: "x", unitPrice: "1")]),
+                                                by: SalesFixture.reader)
+            }
+            #expect(forbidden == "auth.forbidden")
+            #expect(try await fixture.count("sales_orders") == 0)
+
+            _ = try await sales.createOrder(OrderInput(customer: "C1", orderDate: "2026-01-10",
+                                                       lines: [.init(description: "x", unitPrice: "100", taxCode: "VAT19")],
+                                                       confirm: true), by: SalesFixture.clerk)
+            let invoice = try await sales.runBilling(asOf: CivilDate(2026, 1, 10), by: .system)[0]
+            let entries = try await fixture.count("ledger_entries")
+            let receiptCode = await domainErrorCode {
+                _ = try await sales.recordReceipt(ReceiptInput(customer: "C1", amount: "50", allocations: [
+                    .init(invoice: invoice.number!, amount: "60")]), by: SalesFixture.clerk)
+            }
+            #expect(receiptCode == "sales.allocation.exceeds_payment")
+            let overOpen = await domainErrorCode {
+                _ = try await sales.recordReceipt(ReceiptInput(customer: "C1", amount: "500", allocations: [
+                    .init(invoice: invoice.number!, amount: "200")]), by: SalesFixture.clerk)
+            }
+            #expect(overOpen == "sales.allocation.exceeds_open")
+            #expect(await domainErrorCode { _ = try await sales.recordReceipt(ReceiptInput(customer: "C1", amount: "0"), by: SalesFixture.clerk) }
+                    == "sales.receipt.amount_not_positive")
+            #expect(await domainErrorCode { _ = try await sales.recordReceipt(ReceiptInput(customer: "C1", amount: "5", method: "cheque"), by: SalesFixture.clerk) }
+                    == "sales.receipt.method_invalid")
+            #expect(await domainErrorCode {
+                _ = try await sales.creditNote(for: invoice.number!, CreditNoteInput(lines: [.init(line: 1, amount: "200")]),
+                                               by: SalesFixture.clerk)
+            } == "sales.credit_note.amount_invalid")
+            #expect(await domainErrorCode {
+                _ = try await sales.creditNote(for: invoice.number!, CreditNoteInput(date: "2025-12-31"), by: SalesFixture.clerk)
+            } == "sales.credit_note.date_before_invoice")
+            _ = try await sales.creditNote(for: invoice.number!, CreditNoteInput(date: "2026-01-11"), by: SalesFixture.clerk)
+            #expect(await domainErrorCode {
+                _ = try await sales.creditNote(for: invoice.number!, CreditNoteInput(date: "2026-01-11"), by: SalesFixture.clerk)
+            } == "sales.credit_note.exceeds_invoice")
+            #expect(try await fixture.count("ledger_entries") == entries + 1)
+            #expect(try await fixture.count("sales_receipts") == 0)
+        }
+    }
+}

@@ -393,7 +393,7 @@ extension SalesService {
             if use > 0 {
                 try await sales.allocate([.init(target: .invoice, targetID: invoice.id, source: .creditNote,
                                                 sourceID: issued.id, amount: use)],
-                                         customerID: invoice.customerID, date: date, by: actor)
+                                         customerID: invoice.customerID, currency: invoice.currency, date: date, by: actor)
             }
             return try await sales.findInvoice(issued.id)
         }

@@ -122,7 +122,8 @@ extension SalesService {
                 allocations = try await sales.oldestFirst(receipt.amount, customerID: receipt.customerID,
                                                           currency: receipt.currency, source: .receipt, sourceID: receipt.id)
             }
-            try await sales.allocate(allocations, customerID: receipt.customerID, date: receipt.date, by: actor)
+            try await sales.allocate(allocations, customerID: receipt.customerID, currency: receipt.currency, date: receipt.date,
+                                     by: actor)
             let final = try await sales.findReceipt(receipt.id)
             try await sales.context.publish("payment.received", PaymentEvent(final), on: tx)
             return final
@@ -152,7 +153,8 @@ extension SalesService {
                                          amount: take))
                 left -= take
             }
-            try await sales.allocate(allocations, customerID: refund.customerID, date: refund.date, by: actor)
+            try await sales.allocate(allocations, customerID: refund.customerID, currency: refund.currency, date: refund.date,
+                                     by: actor)
             return try await sales.findReceipt(refund.id)
         }
     }
@@ -246,7 +248,8 @@ extension SalesService {
             guard !allocations.isEmpty else {
                 throw DomainError.conflict("sales.allocation.nothing_open", "The customer has no open invoice to allocate to")
             }
-            return try await sales.allocate(allocations, customerID: credit.customerID, date: date, by: actor)
+            return try await sales.allocate(allocations, customerID: credit.customerID, currency: credit.currency, date: date,
+                                            by: actor)
         }
     }
 
@@ -271,7 +274,8 @@ extension SalesService {
             let reversal = try await sales.allocate(
                 [.init(target: original.target, targetID: original.targetID, source: original.source,
                        sourceID: original.sourceID, amount: -original.amount)],
-                customerID: try SalesRows.id(row, "customer_id"), date: max(date, original.date), by: actor,
+                customerID: try SalesRows.id(row, "customer_id"), currency: original.currency, date: max(date, original.date),
+                by: actor,
                 reversalOf: original.id)[0]
             return reversal
         }
@@ -280,7 +284,7 @@ extension SalesService {
     /// Writes allocations and moves the allocated amounts of their invoices, receipts and credit notes, refusing any
     /// that would take more than is open. Publishes `invoice.paid` for invoices it settles.
     @discardableResult
-    func allocate(_ allocations: [NewAllocation], customerID: String, date: CivilDate, by actor: Principal,
+    func allocate(_ allocations: [NewAllocation], customerID: String, currency: Currency, date: CivilDate, by actor: Principal,
                   reversalOf: String? = nil) async throws -> [Allocation] {
         precondition(db.inTransaction, "allocations are written inside a write transaction")
         guard !allocations.isEmpty else { return [] }
@@ -310,7 +314,7 @@ extension SalesService {
                 ("id", id), ("customer_id", UUID(uuidString: customerID)!), ("target_kind", allocation.target.rawValue),
                 ("target_id", UUID(uuidString: allocation.targetID)!), ("source_kind", allocation.source.rawValue),
                 ("source_id", UUID(uuidString: allocation.sourceID)!), ("date", date.description),
-                ("amount", allocation.amount), ("reversal_of", reversalOf.flatMap(UUID.init(uuidString:))),
+                ("amount", allocation.amount), ("currency", currency.code), ("reversal_of", reversalOf.flatMap(UUID.init(uuidString:))),
                 ("reversed_by", nil as UUID?), ("created_by", actor.username), ("created_at", now),
             ]
             try await db.sql.insert(into: "sales_allocations").columns(values.map(\.0)).values(values.map { SQLBind($0.1) }).run()

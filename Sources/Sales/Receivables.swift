@@ -17,6 +17,16 @@ public struct AgingReport: Sendable, Codable, Equatable {
         /// Unused receipts and credit notes (zero or negative).
         public var credit: Int64
         public var total: Int64 { buckets.reduce(0, +) + credit }
+
+        public init(customerID: String, customerCode: String, customerName: String, currency: Currency, buckets: [Int64],
+                    credit: Int64) {
+            self.customerID = customerID
+            self.customerCode = customerCode
+            self.customerName = customerName
+            self.currency = currency
+            self.buckets = buckets
+            self.credit = credit
+        }
     }
 
     public let asOf: CivilDate

@@ -42,7 +42,7 @@ public struct SalesService: Sendable {
     func today() async throws -> CivilDate { try await ledger.requireCompany().today(context.clock) }
 
     /// The given day, or today in the company's time zone.
-    func day(_ given: CivilDate?) async throws -> CivilDate {
+    public func day(_ given: CivilDate?) async throws -> CivilDate {
         if let given { return given }
         return try await today()
     }

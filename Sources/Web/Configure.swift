@@ -59,7 +59,10 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     try registerAPI(app)
     registerPages(app)
 
-    if options.backgroundWork { OutboxDispatcher.start(app) }
+    if options.backgroundWork {
+        OutboxDispatcher.start(app)
+        ScheduledJobs.start(app)
+    }
 }
 
 /// Runs pending migrations; on PostgreSQL under an advisory lock so several starting nodes do not race.

@@ -15,7 +15,7 @@ struct KeelCommand: AsyncParsableCommand {
         discussion: "Configuration comes from KEEL_* environment variables; see the README.",
         subcommands: [Serve.self, Migrate.self, UserCommand.self, TokenCommand.self, Verify.self, Backup.self,
                       CompanyCommand.self, PeriodCommand.self, ReportCommand.self, ImportCommand.self, ExportCommand.self,
-                      BenchCommand.self]
+                      JobsCommand.self, BenchCommand.self]
     )
 }
 

@@ -291,6 +291,7 @@ public struct Allocation: Sendable, Codable, Equatable {
     public let date: CivilDate
     /// Negative for a reversal.
     public let amount: Int64
+    public let currency: Currency
     public let reversalOf: String?
     public let reversedBy: String?
     public let createdBy: String

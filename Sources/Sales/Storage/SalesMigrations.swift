@@ -121,6 +121,7 @@ struct CreateSalesDocuments: AsyncMigration {
             .field("source_id", .uuid, .required)
             .field("date", .string, .required)
             .field("amount", .int64, .required)
+            .field("currency", .string, .required)
             .field("reversal_of", .uuid)
             .field("reversed_by", .uuid)
             .field("created_by", .string, .required)

@@ -203,6 +203,7 @@ enum SalesRows {
                 source: Allocation.Source(rawValue: try row.decode(column: "source_kind", as: String.self)) ?? .receipt,
                 sourceID: source.uuidString.lowercased(), sourceNumber: names[source] ?? "", date: try date(row, "date"),
                 amount: try row.decode(column: "amount", as: Int64.self),
+                currency: try Currency.parse(try row.decode(column: "currency", as: String.self)),
                 reversalOf: try row.decode(column: "reversal_of", as: UUID?.self)?.uuidString.lowercased(),
                 reversedBy: try row.decode(column: "reversed_by", as: UUID?.self)?.uuidString.lowercased(),
                 createdBy: try row.decode(column: "created_by", as: String.self))

@@ -1,0 +1,51 @@
+import Fluent
+import Kernel
+import Ledger
+import Platform
+import Sales
+import Vapor
+
+/// Scheduled work, in one list: what `keel jobs run` does once and `keel serve` does every minute. Each job is
+/// idempotent, so running it twice, from two processes, or for an earlier day does nothing twice.
+public enum ScheduledJobs {
+    public struct Outcome: Sendable, Equatable {
+        public let job: String
+        public let count: Int
+        public let summary: String
+    }
+
+    /// Runs every job for `asOf` (default: today in the company's time zone).
+    public static func run(_ app: Application, asOf given: CivilDate? = nil) async throws -> [Outcome] {
+        let context = app.keelContext
+        let db = app.db
+        var outcomes: [Outcome] = []
+        if let company = try await LedgerService(db: db, context: context).company() {
+            let asOf = given ?? company.today(context.clock)
+            let sales = SalesService(db: db, context: context, products: LedgerReferences(db: db, context: context))
+            let issued = try await sales.runBilling(asOf: asOf, by: .system)
+            outcomes.append(Outcome(job: "sales.billing", count: issued.count,
+                                    summary: "\(issued.count) scheduled invoice(s) issued for periods due by \(asOf)"))
+        }
+        let delivered = try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: app.logger)
+        outcomes.append(Outcome(job: "outbox", count: delivered, summary: "\(delivered) event(s) delivered"))
+        return outcomes
+    }
+
+    /// Runs the jobs every `interval` inside `keel serve`.
+    static func start(_ app: Application, interval: Duration = .seconds(60)) {
+        let logger = app.logger
+        let task = Task.detached {
+            while !Task.isCancelled {
+                do {
+                    for outcome in try await run(app) where outcome.count > 0 && outcome.job != "outbox" {
+                        logger.info("\(outcome.job): \(outcome.summary)")
+                    }
+                } catch {
+                    logger.warning("scheduled jobs failed: \(error)")
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+        app.lifecycle.use(OutboxDispatcher.CancelOnShutdown(task: task))
+    }
+}

@@ -1,0 +1,132 @@
+import Fluent
+import Foundation
+import KeelTesting
+import Kernel
+import Ledger
+import Platform
+import Testing
+import Vapor
+import VaporTesting
+@testable import Web
+
+@Suite("Order to cash over HTTP")
+struct SalesAPITests {
+    static let order = """
+        {"newCustomer": {"name": "Northwind Traders", "code": "NW", "paymentTerms": "net 14"},
+         "orderDate": "2025-12-20", "reference": "CRM-4711", "confirm": true,
+         "billing": {"kind": "recurring", "interval": "month", "start": "2026-01-01", "periods": 3, "timing": "advance"},
+         "lines": [{"description": "Keel hosting", "quantity": "1", "unitPrice": "100.00", "taxCode": "VAT19"}]}
+        """
+
+    @Test("Subscription -> jobs at each month -> 3 invoices -> partial payment -> aging = ledger -> credit note clears it")
+    func endToEnd() async throws {
+        try await withTestApp { app in
+            let ledger = LedgerService(db: app.db, context: app.keelContext)
+            _ = try await ledger.setUpCompany(name: "Keel Demo GmbH", currency: "EUR", by: .system)
+            _ = try await ledger.saveTaxCode(TaxCodeInput(code: "VAT19", name: "VAT 19 %", rate: "19", account: "2100"),
+                                             by: .system)
+            try await Fixtures.user("sam", roles: ["accountant"], on: app)
+            let token = try await Fixtures.token(for: "sam", on: app)
+            var headers = jsonHeaders(token)
+            headers.add(name: "Idempotency-Key", value: "crm-order-4711")
+
+            var orderID = ""
+            try await app.testing().test(.POST, "/api/v1/sales/orders", headers: headers, body: ByteBuffer(string: Self.order)) { response in
+                #expect(response.status == .created, "\(response.body.string)")
+                orderID = json(response)["id"] as? String ?? ""
+                #expect(json(response)["status"] as? String == "confirmed" && json(response)["gross"] as? String == "119.00")
+                #expect((json(response)["schedule"] as? [[String: Any]])?.count == 3)
+            }
+            try await app.testing().test(.POST, "/api/v1/sales/orders", headers: headers, body: ByteBuffer(string: Self.order)) { response in
+                #expect(response.status == .created && json(response)["id"] as? String == orderID)
+            }
+            try await app.testing().test(.POST, "/api/v1/sales/orders", headers: headers,
+                                         body: ByteBuffer(string: Self.order.replacingOccurrences(of: "CRM-4711", with: "CRM-1"))) { response in
+                #expect(response.status == .conflict && problemCode(response) == "request.idempotency_conflict")
+            }
+
+            // keel jobs run at each month's first day.
+            for (day, expected) in [("2026-01-01", 1), ("2026-01-01", 0), ("2026-02-01", 1), ("2026-03-01", 1), ("2026-03-02", 0)] {
+                let outcomes = try await ScheduledJobs.run(app, asOf: try CivilDate.parse(day))
+                #expect(outcomes.first { $0.job == "sales.billing" }?.count == expected, "\(day)")
+            }
+            var numbers: [String] = []
+            try await app.testing().test(.GET, "/api/v1/sales/invoices?customer=NW&kind=invoice", headers: bearer(token)) { response in
+                #expect(json(response)["total"] as? Int == 3)
+                numbers = ((json(response)["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }.sorted()
+            }
+            #expect(numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"])
+
+            try await app.testing().test(.POST, "/api/v1/sales/receipts", headers: jsonHeaders(token), body: ByteBuffer(string: """
+                {"customer": "NW", "date": "2026-03-10", "amount": "150.00", "reference": "SEPA-77"}
+                """)) { response in
+                #expect(response.status == .created, "\(response.body.string)")
+                #expect(json(response)["allocated"] as? String == "150.00")
+                #expect((json(response)["allocations"] as? [[String: Any]])?.count == 2)
+            }
+            try await app.testing().test(.GET, "/api/v1/sales/aging?asOf=2026-03-10", headers: bearer(token)) { response in
+                let row = (json(response)["rows"] as? [[String: Any]])?.first ?? [:]
+                #expect(row["total"] as? String == "207.00" && row["days1to30"] as? String == "88.00"
+                        && row["current"] as? String == "119.00", "\(response.body.string)")
+            }
+            try await app.testing().test(.GET, "/api/v1/ledger/trial-balance?asOf=2026-03-10", headers: bearer(token)) { response in
+                let rows = json(response)["items"] as? [[String: Any]] ?? []
+                let receivable = rows.first { $0["code"] as? String == "1100" }
+                #expect(receivable?["balance"] as? String == "207.00", "\(response.body.string)")
+            }
+
+            // Credit notes clear the rest.
+            try await app.testing().test(.POST, "/api/v1/sales/invoices/\(numbers[2])/credit-notes", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"date": "2026-03-12", "reason": "Service ended"}"#)) { response in
+                #expect(response.status == .created && json(response)["number"] as? String == "CN-2026-000001")
+            }
+            try await app.testing().test(.POST, "/api/v1/sales/invoices/\(numbers[1])/credit-notes", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"date": "2026-03-12", "lines": [{"line": 1, "amount": "88.00"}]}"#)) { response in
+                #expect(response.status == .created && json(response)["tax"] as? String == "14.05", "\(response.body.string)")
+            }
+            try await app.testing().test(.GET, "/api/v1/sales/aging?asOf=2026-03-12", headers: bearer(token)) { response in
+                #expect((json(response)["rows"] as? [[String: Any]])?.isEmpty == true, "\(response.body.string)")
+            }
+            try await app.testing().test(.GET, "/api/v1/sales/invoices/\(numbers[1])", headers: bearer(token)) { response in
+                #expect(json(response)["state"] as? String == "paid" && json(response)["open"] as? String == "0.00")
+            }
+            try await app.testing().test(.GET, "/api/v1/sales/customers/NW/statement?from=2026-01-01&to=2026-03-31",
+                                         headers: bearer(token)) { response in
+                #expect(json(response)["closing"] as? String == "0.00" && (json(response)["lines"] as? [Any])?.count == 6)
+            }
+        }
+    }
+
+    @Test("Bad orders are 422 with the line named; unknown documents 404; a reader may not write")
+    func refusals() async throws {
+        try await withTestApp { app in
+            _ = try await LedgerService(db: app.db, context: app.keelContext).setUpCompany(name: "T", currency: "EUR", by: .system)
+            try await Fixtures.user("sam", roles: ["accountant"], on: app)
+            try await Fixtures.user("ava", roles: ["auditor"], on: app)
+            let token = try await Fixtures.token(for: "sam", on: app)
+            try await app.testing().test(.POST, "/api/v1/sales/orders", headers: jsonHeaders(token), body: ByteBuffer(string: """
+                {"newCustomer": {"name": "X"}, "lines": [{"description": "a", "unitPrice": "1"}, {"description": "b", "quantity": "x", "unitPrice": "1"}]}
+                """)) { response in
+                #expect(response.status == .unprocessableEntity && problemCode(response) == "sales.lines.invalid")
+                let fields = (json(response)["errors"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+                #expect(fields == ["lines[1].quantity"], "\(response.body.string)")
+            }
+            try await app.testing().test(.POST, "/api/v1/sales/orders", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"customer": "C1", "lines": [], "surprise": 1}"#)) { response in
+                #expect(response.status == .badRequest, "\(response.body.string)")
+            }
+            try await app.testing().test(.GET, "/api/v1/sales/invoices/INV-2026-999999", headers: bearer(token)) { response in
+                #expect(response.status == .notFound && problemCode(response) == "sales.invoice.not_found")
+            }
+            let reader = try await Fixtures.token(for: "ava", on: app)
+            try await app.testing().test(.POST, "/api/v1/sales/receipts", headers: jsonHeaders(reader),
+                                         body: ByteBuffer(string: #"{"customer": "C1", "amount": "1"}"#)) { response in
+                #expect(response.status == .forbidden)
+            }
+            // Nothing was written by the refused requests: the new customer of the bad order does not exist.
+            try await app.testing().test(.GET, "/api/v1/partners", headers: bearer(token)) { response in
+                #expect(json(response)["total"] as? Int == 0)
+            }
+        }
+    }
+}

@@ -39,7 +39,11 @@ public struct SalesService: Sendable {
                   permissions: actor.permissions.union([Permission("ledger", .write)]))
     }
 
-    func today() async throws -> CivilDate { try await ledger.requireCompany().today(context.clock) }
+    /// Today in the company's time zone (UTC before the company is set up, when there is nothing to date anyway).
+    func today() async throws -> CivilDate {
+        if let company = try await ledger.company() { return company.today(context.clock) }
+        return context.clock.today(in: TimeZone(identifier: "UTC")!)
+    }
 
     /// The given day, or today in the company's time zone.
     public func day(_ given: CivilDate?) async throws -> CivilDate {

@@ -47,6 +47,10 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     if options.migrate { try await migrateUnderLock(app) }
 
     // Event handlers: areas register their reactions to other areas' events here.
+    for event in Webhooks.events {
+        context.events.on(event) { event, tx in try await Webhooks.enqueue(event, on: tx, clock: context.clock) }
+    }
+    app.http.client.configuration.timeout = .init(connect: .seconds(5), read: .seconds(15))
 
     // Middleware, outermost first.
     app.middleware = Middlewares()
@@ -124,6 +128,8 @@ func registerPages(_ app: Application) {
     TaxPages.register(signedIn)
     PartnerPages.register(signedIn)
     ProductPages.register(signedIn)
+    SalesPages.register(signedIn)
+    WebhookPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

@@ -5,6 +5,7 @@ import Kernel
 import Ledger
 import Parties
 import Platform
+import Sales
 import Vapor
 
 /// The demo company behind `keel serve --demo`. It is created once, on a database without an admin;
@@ -53,6 +54,14 @@ public enum Demo {
             _ = try await ledger.saveTaxCode(code, by: .system)
         }
         _ = try await ledger.post(batch: DemoBooks.entries(until: today), by: .system, auditAs: "demo-books")
+        let parties = PartiesService(db: app.db, context: app.keelContext)
+        for partner in DemoParties.partners() { _ = try await parties.create(partner, by: .system) }
+        let catalog = CatalogService(db: app.db, context: app.keelContext,
+                                     references: LedgerReferences(db: app.db, context: app.keelContext))
+        for product in DemoCatalog.products() { _ = try await catalog.create(product, by: .system) }
+        try await DemoSales.seed(SalesService(db: app.db, context: app.keelContext,
+                                              products: LedgerReferences(db: app.db, context: app.keelContext)),
+                                 today: today)
         // Earlier fiscal years are closed, as an accountant would have done.
         var yearEnds: [CivilDate] = []
         var end = company.fiscalYear(containing: today).start.addingDays(-1)
@@ -63,11 +72,6 @@ public enum Demo {
         for end in yearEnds { _ = try await ledger.closeYear(endingOn: end, by: .system) }
         _ = try await ledger.setBudgets(DemoBooks.budget(for: company.fiscalYear(containing: today)), source: "demo",
                                         by: .system)
-        let parties = PartiesService(db: app.db, context: app.keelContext)
-        for partner in DemoParties.partners() { _ = try await parties.create(partner, by: .system) }
-        let catalog = CatalogService(db: app.db, context: app.keelContext,
-                                     references: LedgerReferences(db: app.db, context: app.keelContext))
-        for product in DemoCatalog.products() { _ = try await catalog.create(product, by: .system) }
         for person in people {
             // Demo colleagues get random passwords; the admin resets one to sign in as that person.
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),

@@ -9,6 +9,7 @@ from urllib.parse import urljoin
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -113,6 +114,22 @@ def main():
         if "Product SMOKE-1 created." not in driver.page_source:
             failures.append("creating a product from the page failed")
         check("create product")
+        # An order through the order form (confirmed at once), then a payment on the receipts page.
+        driver.get(urljoin(base, "/sales/orders/new"))
+        Select(driver.find_element(By.NAME, "customer")).select_by_value("C-001")
+        Select(driver.find_elements(By.NAME, "product[]")[0]).select_by_value("SVC-SERVICE")
+        driver.find_elements(By.NAME, "quantity[]")[0].send_keys("2")
+        submit(driver, "form[action='/sales/orders'] button[type=submit]")
+        if "Billing schedule" not in driver.page_source or "confirmed" not in driver.page_source:
+            failures.append("taking an order from the page failed")
+        check("create order")
+        driver.get(urljoin(base, "/sales/receipts"))
+        Select(driver.find_element(By.NAME, "customer")).select_by_value("C-001")
+        driver.find_element(By.NAME, "amount").send_keys("10.00")
+        submit(driver, "form[action='/sales/receipts'] button[type=submit]")
+        if "recorded" not in driver.page_source:
+            failures.append("recording a payment from the page failed")
+        check("record receipt")
         driver.get(urljoin(base, "/admin/users/new"))
         check("new user form")
         driver.get(urljoin(base, "/no-such-page"))

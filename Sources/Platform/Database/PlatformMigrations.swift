@@ -5,7 +5,7 @@ import SQLKit
 public enum PlatformMigrations {
     public static var all: [any Migration] {
         [CreateUsers(), CreateSessions(), CreateAudit(), CreateOutbox(), CreateSequences(), CreateSettings(),
-         SeedRoles(), CreateIdempotencyKeys()]
+         SeedRoles(), CreateIdempotencyKeys(), CreateWebhooks()]
     }
 }
 

@@ -23,9 +23,14 @@ enum Navigation {
         NavItem(title: "Tax codes", path: "/ledger/tax-codes", permission: Permission("ledger", .read)),
         NavItem(title: "Customers and vendors", path: "/partners", permission: Permission("sales", .read)),
         NavItem(title: "Products and services", path: "/catalog/products", permission: Permission("sales", .read)),
+        NavItem(title: "Sales orders", path: "/sales/orders", permission: Permission("sales", .read)),
+        NavItem(title: "Invoices", path: "/sales/invoices", permission: Permission("sales", .read)),
+        NavItem(title: "Receipts", path: "/sales/receipts", permission: Permission("sales", .read)),
+        NavItem(title: "Receivables aging", path: "/sales/aging", permission: Permission("sales", .read)),
         NavItem(title: "Users", path: "/admin/users", permission: Permission("users", .read)),
         NavItem(title: "Roles", path: "/admin/roles", permission: Permission("users", .read)),
         NavItem(title: "API tokens", path: "/tokens", permission: nil),
+        NavItem(title: "Webhooks", path: "/admin/webhooks", permission: Permission("settings", .admin)),
         NavItem(title: "Audit log", path: "/audit", permission: Permission("audit", .read)),
         NavItem(title: "Profile", path: "/profile", permission: nil),
     ]
@@ -154,7 +159,7 @@ enum Layout {
 
     /// One choice of a select.
     static func option(_ value: String, _ label: String, selected: Bool) -> Node<HTML.SelectContext> {
-        .element(named: "option", nodes: [.attribute(named: "value", value: value),
+        .element(named: "option", nodes: [.attribute(named: "value", value: value, ignoreIfValueIsEmpty: false),
                                           selected ? .attribute(named: "selected", value: "selected") : .empty,
                                           .text(label)])
     }

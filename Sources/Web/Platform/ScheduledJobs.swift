@@ -28,6 +28,8 @@ public enum ScheduledJobs {
         }
         let delivered = try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: app.logger)
         outcomes.append(Outcome(job: "outbox", count: delivered, summary: "\(delivered) event(s) delivered"))
+        let sent = try await Webhooks.deliverDue(on: db, send: OutboxDispatcher.webhookSender(app), clock: context.clock)
+        outcomes.append(Outcome(job: "webhooks", count: sent, summary: "\(sent) webhook(s) accepted by their receivers"))
         return outcomes
     }
 
@@ -37,7 +39,7 @@ public enum ScheduledJobs {
         let task = Task.detached {
             while !Task.isCancelled {
                 do {
-                    for outcome in try await run(app) where outcome.count > 0 && outcome.job != "outbox" {
+                    for outcome in try await run(app) where outcome.count > 0 && outcome.job == "sales.billing" {
                         logger.info("\(outcome.job): \(outcome.summary)")
                     }
                 } catch {

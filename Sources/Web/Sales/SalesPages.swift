@@ -1,0 +1,674 @@
+import Catalog
+import Kernel
+import Ledger
+import Parties
+import Platform
+import Plot
+import Sales
+import Vapor
+
+/// Sales pages: orders (list, form, detail with the billing schedule), invoices (list with CSV, printable detail,
+/// credit notes), receipts (list and the form that records one), the aging with its chart, and a customer's account
+/// with statement.
+enum SalesPages {
+    static let pageSize = 50
+
+    static func register(_ routes: any RoutesBuilder) {
+        routes.get("sales", "orders", use: orders)
+        routes.get("sales", "orders", "new", use: newOrder)
+        routes.post("sales", "orders", use: createOrder)
+        routes.get("sales", "orders", ":number", use: order)
+        routes.post("sales", "orders", ":number", "confirm", use: confirmOrder)
+        routes.post("sales", "orders", ":number", "cancel", use: cancelOrder)
+        routes.get("sales", "invoices", use: invoices)
+        routes.get("sales", "invoices.csv", use: invoicesCSV)
+        routes.get("sales", "invoices", ":number", use: invoice)
+        routes.post("sales", "invoices", ":number", "issue", use: issueInvoice)
+        routes.post("sales", "invoices", ":number", "credit-note", use: creditNote)
+        routes.get("sales", "receipts", use: receipts)
+        routes.post("sales", "receipts", use: recordReceipt)
+        routes.get("sales", "aging", use: aging)
+        routes.get("sales", "customers", ":code", use: customer)
+    }
+
+    static func money(_ amount: Int64, _ currency: Currency) -> String { Money(minorUnits: amount, currency: currency).grouped }
+
+    static func canWrite(_ request: Request) -> Bool { request.principal?.can(Permission("sales", .write)) ?? false }
+
+    static func stateBadge(_ state: String) -> Node<HTML.BodyContext> {
+        let style = ["paid": "badge ok", "used": "badge ok", "overdue": "badge off", "cancelled": "badge off"][state] ?? "badge"
+        return .span(.class(style), .text(state.replacing("_", with: " ")))
+    }
+
+    // MARK: Orders
+
+    struct OrderQuery: Content {
+        var status: String?
+        var customer: String?
+        var page: Int?
+    }
+
+    @Sendable static func orders(_ request: Request) async throws -> Response {
+        let query = try request.query.decode(OrderQuery.self)
+        let page = max(query.page ?? 0, 0)
+        let (orders, total) = try await request.sales.orders(
+            .init(customer: query.customer, status: query.status.flatMap(Order.Status.init(rawValue:)), limit: pageSize,
+                  offset: page * pageSize), by: try request.requirePrincipal())
+        let status = query.status ?? ""
+        return Layout.page("Sales orders", request,
+            .if(canWrite(request), .p(.class("actions"), .a(.class("button primary"), .href("/sales/orders/new"),
+                                                              .text("New order")))),
+            .form(.method(.get), .action("/sales/orders"), .class("filters"),
+                .div(.class("field"), .label(.for("status"), .text("Status")),
+                     .select(.id("status"), .attribute(named: "name", value: "status"),
+                        Layout.option("", "All", selected: status.isEmpty),
+                        .group(Order.Status.allCases.map { Layout.option($0.rawValue, $0.rawValue, selected: status == $0.rawValue) }))),
+                .div(.class("field"), .label(.for("customer"), .text("Customer code")),
+                     .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
+                .button(.type(.submit), .text("Show"))),
+            .p(.class("muted"), .text(total == 1 ? "1 order" : "\(total) orders")),
+            .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Number"), .th("Date"), .th("Customer"), .th("Billing"), .th("Status"),
+                           .th(.class("num"), .text("Per period")))),
+                .tbody(
+                    .forEach(orders) { order in
+                        .tr(.td(.a(.href("/sales/orders/\(order.number)"), .text(order.number))),
+                            .td(.text(order.orderDate.description)),
+                            .td(.a(.href("/sales/customers/\(order.customerCode)"), .text(order.customerName))),
+                            .td(.text(billingText(order.billing))),
+                            .td(stateBadge(order.status.rawValue)),
+                            .td(.class("num"), .text("\(money(order.gross, order.currency)) \(order.currency.code)")))
+                    },
+                    .if(orders.isEmpty, .tr(.td(.attribute(named: "colspan", value: "6"), .class("muted"),
+                                                .text("No orders match."))))))),
+            pager("/sales/orders", page: page, total: total, query: [("status", query.status), ("customer", query.customer)]))
+    }
+
+    static func billingText(_ plan: BillingPlan) -> String {
+        guard plan.kind == .recurring else { return "once, \(plan.start)" }
+        let every = ["month": "monthly", "quarter": "quarterly", "year": "yearly"][plan.interval.rawValue] ?? ""
+        let count = plan.periods.map { "\($0) periods" } ?? "until cancelled"
+        return "\(every) from \(plan.start), \(count), in \(plan.timing.rawValue)"
+    }
+
+    static func pager(_ path: String, page: Int, total: Int, query: [(String, String?)]) -> Node<HTML.BodyContext> {
+        func link(_ page: Int) -> String {
+            var components = URLComponents()
+            components.queryItems = [URLQueryItem(name: "page", value: String(page))]
+                + query.compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
+            return "\(path)?\(components.percentEncodedQuery ?? "")"
+        }
+        return .nav(.class("pager"),
+            .if(page > 0, .a(.href(link(page - 1)), .text("← Previous"))),
+            .if((page + 1) * pageSize < total, .a(.href(link(page + 1)), .text("Next →"))))
+    }
+
+    /// The order form's flat fields; five line rows are offered.
+    struct OrderForm: Content {
+        var customer: String?
+        var orderDate: String?
+        var currency: String?
+        var paymentTerms: String?
+        var reference: String?
+        var kind: String?
+        var interval: String?
+        var start: String?
+        var periods: String?
+        var timing: String?
+        var confirm: String?
+        var product: [String]?
+        var description: [String]?
+        var quantity: [String]?
+        var unitPrice: [String]?
+        var taxCode: [String]?
+
+        static let rows = 5
+
+        func value(_ list: [String]?, _ index: Int) -> String? {
+            guard let list, index < list.count else { return nil }
+            let text = String(list[index].trimmed)
+            return text.isEmpty ? nil : text
+        }
+
+        var input: OrderInput {
+            let lines = (0..<Self.rows).compactMap { index -> OrderLineInput? in
+                let parts = [value(product, index), value(description, index), value(quantity, index),
+                             value(unitPrice, index), value(taxCode, index)]
+                guard parts.contains(where: { $0 != nil }) else { return nil }
+                return OrderLineInput(product: parts[0], description: parts[1], quantity: parts[2], unitPrice: parts[3],
+                                      taxCode: parts[4])
+            }
+            func text(_ value: String?) -> String? { value.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) } }
+            return OrderInput(customer: text(customer), currency: text(currency), orderDate: text(orderDate),
+                              paymentTerms: text(paymentTerms), reference: text(reference),
+                              billing: BillingPlanInput(kind: text(kind), interval: text(interval), start: text(start),
+                                                        periods: text(periods).flatMap { Int($0) }, timing: text(timing)),
+                              lines: lines, confirm: confirm == "on")
+        }
+    }
+
+    @Sendable static func newOrder(_ request: Request) async throws -> Response {
+        guard canWrite(request) else { throw DomainError.forbidden("auth.forbidden", "You may not take orders") }
+        return try await renderOrderForm(request, form: OrderForm(kind: "once", timing: "advance", confirm: "on"), error: nil)
+    }
+
+    static func renderOrderForm(_ request: Request, form: OrderForm, error: DomainError?,
+                                status: HTTPResponseStatus = .ok) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let customers = try await request.parties.partners(.init(role: .customer, limit: 500), by: principal).partners
+        let products = try await request.catalog.products(.init(limit: 500), by: principal).products
+        let taxCodes = try await LedgerService(db: request.db, context: request.context).taxCodes(includeArchived: false)
+        // A line's problem is shown above the lines, naming the line; other problems beside their field.
+        let shown = error.map { FormError(field: ($0.field ?? "").hasPrefix("lines") ? "lines" : $0.field?
+                                            .replacing("billing.", with: ""), message: $0.message) }
+        let lineProblems = (error?.items ?? []).map(\.message)
+        func choose(_ name: String, _ label: String, _ options: [(String, String)], _ value: String?) -> Node<HTML.FormContext> {
+            .div(.class(shown?.field == name ? "field invalid" : "field"), .label(.for(name), .text(label)),
+                 .select(.id(name), .attribute(named: "name", value: name),
+                    .group(options.map { Layout.option($0.0, $0.1, selected: (value ?? "") == $0.0) })),
+                 .unwrap(shown?.field == name ? shown?.message : nil) { .p(.class("error"), .text($0)) })
+        }
+        return Layout.page("New order", request, status: status,
+            .section(.class("card"), .form(.method(.post), .action("/sales/orders"),
+                Layout.csrfField(request),
+                Layout.formError(shown, fields: ["customer", "orderDate", "currency", "paymentTerms", "reference", "kind",
+                                                 "interval", "start", "periods", "timing", "lines"]),
+                choose("customer", "Customer", [("", "Choose…")] + customers.map { ($0.code, "\($0.name) (\($0.code))") },
+                       form.customer),
+                Layout.field("Order date", name: "orderDate", type: .date, value: form.orderDate ?? "", error: shown,
+                             hint: "Empty: today"),
+                Layout.field("Currency", name: "currency", value: form.currency ?? "", error: shown,
+                             hint: "Empty: the customer's, else the company's"),
+                Layout.field("Payment terms", name: "paymentTerms", value: form.paymentTerms ?? "", error: shown,
+                             hint: "Empty: the customer's terms"),
+                Layout.field("Reference", name: "reference", value: form.reference ?? "", error: shown,
+                             hint: "Contract or CRM reference"),
+                .fieldset(.class("field"), .element(named: "legend", text: "Billing"),
+                    choose("kind", "Billed", [("once", "once"), ("recurring", "recurring")], form.kind),
+                    choose("interval", "Every", [("month", "month"), ("quarter", "quarter"), ("year", "year")], form.interval),
+                    Layout.field("From", name: "start", type: .date, value: form.start ?? "", error: shown,
+                                 hint: "Empty: the order date"),
+                    Layout.field("Periods", name: "periods", value: form.periods ?? "", error: shown,
+                                 hint: "Empty: until cancelled"),
+                    choose("timing", "Invoiced", [("advance", "in advance"), ("arrears", "in arrears")], form.timing)),
+                .fieldset(.class(shown?.field == "lines" ? "field invalid" : "field"),
+                    .element(named: "legend", text: "Lines"),
+                    .forEach(lineProblems) { .p(.class("error"), .text($0)) },
+                    .div(.class("table-wrap"), .table(
+                        .thead(.tr(.th("Product"), .th("Description"), .th("Quantity"), .th("Unit price"), .th("Tax code"))),
+                        .tbody(.forEach(0..<OrderForm.rows) { index in
+                            .tr(.td(.select(.attribute(named: "name", value: "product[]"), .attribute(named: "aria-label", value: "Product \(index + 1)"),
+                                            Layout.option("", "—", selected: form.value(form.product, index) == nil),
+                                            .group(products.map {
+                                                Layout.option($0.sku, "\($0.sku) \($0.name)",
+                                                              selected: form.value(form.product, index) == $0.sku)
+                                            }))),
+                                .td(.input(.name("description[]"), .attribute(named: "aria-label", value: "Description \(index + 1)"),
+                                           .value(form.value(form.description, index) ?? ""))),
+                                .td(.input(.name("quantity[]"), .attribute(named: "aria-label", value: "Quantity \(index + 1)"),
+                                           .value(form.value(form.quantity, index) ?? ""))),
+                                .td(.input(.name("unitPrice[]"), .attribute(named: "aria-label", value: "Unit price \(index + 1)"),
+                                           .value(form.value(form.unitPrice, index) ?? ""))),
+                                .td(.select(.attribute(named: "name", value: "taxCode[]"), .attribute(named: "aria-label", value: "Tax code \(index + 1)"),
+                                            Layout.option("", "product's / none", selected: form.value(form.taxCode, index) == nil),
+                                            .group(taxCodes.map {
+                                                Layout.option($0.code, $0.code, selected: form.value(form.taxCode, index) == $0.code)
+                                            }))))
+                        }))),
+                    .p(.class("hint"), .text("A product fills the description, price and tax code a line leaves empty."))),
+                .label(.class("check"), .input(.type(.checkbox), .name("confirm"), .checked(form.confirm == "on")),
+                       .text("Confirm now (its invoices are issued as each period falls due)")),
+                Layout.submit("Save order"))))
+    }
+
+    @Sendable static func createOrder(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.form(OrderForm.self)
+        do {
+            let order = try await request.sales.createOrder(form.input, by: principal)
+            return request.redirect(to: "/sales/orders/\(order.number)", redirectType: .normal)
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            return try await renderOrderForm(request, form: form, error: error, status: .unprocessableEntity)
+        }
+    }
+
+    @Sendable static func order(_ request: Request) async throws -> Response {
+        try await renderOrder(request, notice: nil)
+    }
+
+    static func renderOrder(_ request: Request, notice: String?) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let order = try await sales.order(request.parameters.get("number") ?? "", by: principal)
+        let invoices = try await sales.invoices(.init(order: order.id, limit: 500), by: principal).invoices
+        let byPeriod = Dictionary(invoices.compactMap { invoice in invoice.period.map { ($0.number, invoice) } },
+                                  uniquingKeysWith: { first, _ in first })
+        let today = try await sales.day(nil)
+        return Layout.page("Order \(order.number)", request, notice: notice,
+            .section(.class("card"),
+                .p(stateBadge(order.status.rawValue), .text(" "),
+                   .a(.href("/sales/customers/\(order.customerCode)"), .text(order.customerName)),
+                   .text(" · ordered \(order.orderDate) · \(order.paymentTerms)"),
+                   .unwrap(order.reference) { .text(" · ref. \($0)") }),
+                .p(.text("Billing: \(billingText(order.billing))"),
+                   .unwrap(order.endsOn) { .text(" · no period from \($0) on") }),
+                .if(canWrite(request) && order.status == .draft,
+                    .form(.method(.post), .action("/sales/orders/\(order.number)/confirm"), .class("inline"),
+                          Layout.csrfField(request), Layout.submit("Confirm order"))),
+                .if(canWrite(request) && (order.status == .draft || order.status == .confirmed),
+                    .form(.method(.post), .action("/sales/orders/\(order.number)/cancel"), .class("inline"),
+                          Layout.csrfField(request), Layout.submit("Cancel order", style: "secondary")))),
+            linesTable(order.lines, currency: order.currency, net: order.net, tax: order.tax, gross: order.gross),
+            .section(.class("card"), .h2(.text("Billing schedule")),
+                .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th("Period"), .th("Covers"), .th("Invoiced on"), .th("Invoice"), .th("State"))),
+                    .tbody(.forEach(sales.schedule(of: order)) { period in
+                        .tr(.td(.text(String(period.number))), .td(.text("\(period.start) – \(period.end)")),
+                            .td(.text(period.issueDate.description)),
+                            .td(.unwrap(byPeriod[period.number]) { invoice in
+                                .a(.href("/sales/invoices/\(invoice.number ?? invoice.id)"), .text(invoice.number ?? "draft"))
+                            }),
+                            .td(.unwrap(byPeriod[period.number]) { stateBadge($0.state(today: today)) }))
+                    })))))
+    }
+
+    static func linesTable(_ lines: [DocumentLine], currency: Currency, net: Int64, tax: Int64,
+                           gross: Int64) -> Node<HTML.BodyContext> {
+        .div(.class("table-wrap"), .table(
+            .thead(.tr(.th("#"), .th("Description"), .th(.class("num"), .text("Quantity")),
+                       .th(.class("num"), .text("Unit price")), .th("Tax"), .th(.class("num"), .text("Net")),
+                       .th(.class("num"), .text("Tax")), .th(.class("num"), .text("Gross")))),
+            .tbody(.forEach(lines) { line in
+                .tr(.td(.text(String(line.lineNo))),
+                    .td(.text(line.description), .unwrap(line.sku) { .span(.class("muted"), .text(" \($0)")) }),
+                    .td(.class("num"), .text("\(line.quantity)")),
+                    .td(.class("num"), .text(Product.priceText(line.unitPrice, currency: currency.code))),
+                    .td(.text(line.taxCode)),
+                    .td(.class("num"), .text(money(line.net, currency))), .td(.class("num"), .text(money(line.tax, currency))),
+                    .td(.class("num"), .text(money(line.gross, currency))))
+            }),
+            .tfoot(.tr(.th(.attribute(named: "colspan", value: "5"), .text("Total \(currency.code)")),
+                       .th(.class("num"), .text(money(net, currency))), .th(.class("num"), .text(money(tax, currency))),
+                       .th(.class("num"), .text(money(gross, currency)))))))
+    }
+
+    @Sendable static func confirmOrder(_ request: Request) async throws -> Response {
+        let order = try await request.sales.confirmOrder(request.parameters.get("number") ?? "", by: try request.requirePrincipal())
+        return try await renderOrder(request, notice: "Order \(order.number) confirmed.")
+    }
+
+    @Sendable static func cancelOrder(_ request: Request) async throws -> Response {
+        let order = try await request.sales.cancelOrder(request.parameters.get("number") ?? "", by: try request.requirePrincipal())
+        return try await renderOrder(request, notice: "Order \(order.number) cancelled.")
+    }
+
+    // MARK: Invoices
+
+    struct InvoiceQuery: Content {
+        var state: String?
+        var kind: String?
+        var customer: String?
+        var page: Int?
+
+        func filter(limit: Int) -> SalesService.InvoiceFilter {
+            .init(customer: customer, kind: kind.flatMap(Invoice.Kind.init(rawValue:)),
+                  state: state.flatMap(SalesService.InvoiceFilter.State.init(rawValue:)), limit: limit,
+                  offset: max(page ?? 0, 0) * limit)
+        }
+    }
+
+    @Sendable static func invoices(_ request: Request) async throws -> Response {
+        let query = try request.query.decode(InvoiceQuery.self)
+        let sales = request.sales
+        let (invoices, total) = try await sales.invoices(query.filter(limit: pageSize), by: try request.requirePrincipal())
+        let today = try await sales.day(nil)
+        let state = query.state ?? "", kind = query.kind ?? ""
+        var export = URLComponents()
+        export.queryItems = [("state", query.state), ("kind", query.kind), ("customer", query.customer)]
+            .compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
+        return Layout.page("Invoices", request,
+            .form(.method(.get), .action("/sales/invoices"), .class("filters"),
+                .div(.class("field"), .label(.for("state"), .text("State")),
+                     .select(.id("state"), .attribute(named: "name", value: "state"),
+                        Layout.option("", "All", selected: state.isEmpty),
+                        .group(SalesService.InvoiceFilter.State.allCases.map {
+                            Layout.option($0.rawValue, $0.rawValue, selected: state == $0.rawValue)
+                        }))),
+                .div(.class("field"), .label(.for("kind"), .text("Kind")),
+                     .select(.id("kind"), .attribute(named: "name", value: "kind"),
+                        Layout.option("", "Invoices and credit notes", selected: kind.isEmpty),
+                        Layout.option("invoice", "Invoices", selected: kind == "invoice"),
+                        Layout.option("credit_note", "Credit notes", selected: kind == "credit_note"))),
+                .div(.class("field"), .label(.for("customer"), .text("Customer code")),
+                     .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
+                .button(.type(.submit), .text("Show")),
+                .a(.class("button"), .href("/sales/invoices.csv?\(export.percentEncodedQuery ?? "")"), .text("Download CSV"))),
+            .p(.class("muted"), .text(total == 1 ? "1 document" : "\(total) documents")),
+            .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Number"), .th("Issued"), .th("Due"), .th("Customer"), .th("State"),
+                           .th(.class("num"), .text("Total")), .th(.class("num"), .text("Open")))),
+                .tbody(
+                    .forEach(invoices) { invoice in
+                        .tr(.td(.a(.href("/sales/invoices/\(invoice.number ?? invoice.id)"),
+                                   .text(invoice.number ?? "draft"))),
+                            .td(.text(invoice.issueDate.description)), .td(.text(invoice.dueDate.description)),
+                            .td(.a(.href("/sales/customers/\(invoice.customerCode)"), .text(invoice.customerName))),
+                            .td(stateBadge(invoice.state(today: today))),
+                            .td(.class("num"), .text("\(money(invoice.kind == .invoice ? invoice.gross : -invoice.gross, invoice.currency)) \(invoice.currency.code)")),
+                            .td(.class("num"), .text(money(invoice.open, invoice.currency))))
+                    },
+                    .if(invoices.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
+                                                  .text("No invoices match."))))))),
+            pager("/sales/invoices", page: max(query.page ?? 0, 0), total: total,
+                  query: [("state", query.state), ("kind", query.kind), ("customer", query.customer)]))
+    }
+
+    @Sendable static func invoicesCSV(_ request: Request) async throws -> Response {
+        let query = try request.query.decode(InvoiceQuery.self)
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let today = try await sales.day(nil)
+        var rows = [["number", "kind", "state", "issue_date", "due_date", "customer", "customer_name", "currency", "net",
+                     "tax", "gross", "open", "order", "reference"]]
+        var offset = 0
+        while true {
+            var filter = query.filter(limit: SalesService.pageLimitMax)
+            filter.offset = offset
+            let (page, total) = try await sales.invoices(filter, by: principal)
+            for invoice in page {
+                func text(_ value: Int64) -> String { Money(minorUnits: value, currency: invoice.currency).decimalString }
+                rows.append([invoice.number ?? "", invoice.kind.rawValue, invoice.state(today: today),
+                             invoice.issueDate.description, invoice.dueDate.description, invoice.customerCode,
+                             invoice.customerName, invoice.currency.code, text(invoice.net), text(invoice.tax),
+                             text(invoice.gross), text(invoice.open), invoice.orderNumber ?? "", invoice.reference ?? ""])
+            }
+            offset += page.count
+            if page.isEmpty || offset >= total { break }
+        }
+        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: "invoices.csv")
+    }
+
+    @Sendable static func invoice(_ request: Request) async throws -> Response {
+        try await renderInvoice(request, notice: nil, error: nil)
+    }
+
+    static func renderInvoice(_ request: Request, notice: String?, error: DomainError?,
+                              status: HTTPResponseStatus = .ok) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let invoice = try await sales.invoice(request.parameters.get("number") ?? "", by: principal)
+        let allocations = try await sales.allocations(of: invoice.id, by: principal)
+        let company = try await LedgerService(db: request.db, context: request.context).requireCompany()
+        let customer = try await request.parties.partner(invoice.customerID, by: principal)
+        let today = try await sales.day(nil)
+        let title = invoice.kind == .invoice ? "Invoice" : "Credit note"
+        let currency = invoice.currency
+        let actions: Node<HTML.BodyContext> = .p(.class("actions"), stateBadge(invoice.state(today: today)),
+            .unwrap(invoice.entryNumber) { .span(.class("muted"), .text(" posted as \($0)")) },
+            .if(canWrite(request) && invoice.status == .draft,
+                .form(.method(.post), .action("/sales/invoices/\(invoice.id)/issue"), .class("inline"),
+                      Layout.csrfField(request), Layout.submit("Issue and post"))))
+        let document = invoiceDocument(invoice, title: title, company: company, customer: customer)
+        let paid = allocationsSection(allocations, currency: currency)
+        let credit: Node<HTML.BodyContext> = canWrite(request) && invoice.kind == .invoice && invoice.status == .issued
+            ? creditSection(request, invoice: invoice, error: error) : .empty
+        return Layout.page("\(title) \(invoice.number ?? "(draft)")", request, status: status, notice: notice,
+                           actions, document, paid, credit)
+    }
+
+    static func invoiceDocument(_ invoice: Invoice, title: String, company: Company, customer: Partner) -> Node<HTML.BodyContext> {
+        let currency = invoice.currency
+        let head: Node<HTML.BodyContext> = .div(.class("invoice-head"),
+            .div(.strong(.text(company.name)), .p(.class("muted"), .text("Seller"))),
+            .div(.class("invoice-meta"),
+                .h2(.text("\(title) \(invoice.number ?? "draft")")),
+                .p(.text("Date \(invoice.issueDate)")),
+                .if(invoice.kind == .invoice, .p(.text("Due \(invoice.dueDate) (\(invoice.paymentTerms))"))),
+                .unwrap(invoice.creditedInvoiceNumber) { .p(.text("Corrects invoice \($0)")) },
+                .unwrap(invoice.period.flatMap { $0.start == $0.end ? nil : $0 }) { .p(.text("Period \($0.start) – \($0.end)")) },
+                .unwrap(invoice.orderNumber) { .p(.text("Order \($0)")) }))
+        let to: Node<HTML.BodyContext> = .div(.class("invoice-to"),
+            .p(.strong(.text(invoice.customerName)), .text(" (\(invoice.customerCode))")),
+            .forEach(customer.billingAddress.lines) { .p(.text($0)) },
+            .unwrap(customer.taxID) { .p(.text("VAT id \($0)")) })
+        let summaryRows: [Node<HTML.TableContext>] = invoice.taxSummary.map { line in
+            .tr(.td(.text(line.taxCode)), .td(.class("num"), .text("\(line.rate) %")),
+                .td(.class("num"), .text(money(line.base, currency))), .td(.class("num"), .text(money(line.tax, currency))))
+        }
+        let summary: Node<HTML.BodyContext> = invoice.taxSummary.isEmpty ? .empty : .div(.class("table-wrap"), .table(
+            .thead(.tr(.th("Tax"), .th(.class("num"), .text("Rate")), .th(.class("num"), .text("Base")),
+                       .th(.class("num"), .text("Tax")))),
+            .tbody(.group(summaryRows))))
+        let notes: Node<HTML.BodyContext> = .group(invoice.taxSummary.compactMap(\.note).map { .p(.class("legal-note"), .text($0)) })
+        let instructions: Node<HTML.BodyContext> = invoice.kind == .invoice ? .p(.class("payment-instructions"),
+            .text("Please pay \(money(invoice.open, currency)) \(currency.code) by \(invoice.dueDate), quoting "
+                  + "\(invoice.number ?? "the invoice number").")) : .empty
+        return .article(.class("card invoice-doc"), head, to,
+                        linesTable(invoice.lines, currency: currency, net: invoice.net, tax: invoice.tax, gross: invoice.gross),
+                        summary, notes, instructions)
+    }
+
+    static func allocationsSection(_ allocations: [Allocation], currency: Currency) -> Node<HTML.BodyContext> {
+        guard !allocations.isEmpty else { return .empty }
+        let rows: [Node<HTML.TableContext>] = allocations.map { allocation in
+            .tr(.td(.text(allocation.date.description)), .td(.text(allocation.sourceNumber)),
+                .td(.text(allocation.targetNumber)), .td(.class("num"), .text(money(allocation.amount, currency))))
+        }
+        return .section(.class("card"), .h2(.text("Payments and credits")),
+            .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Date"), .th("From"), .th("To"), .th(.class("num"), .text("Amount")))),
+                .tbody(.group(rows)))))
+    }
+
+    static func creditSection(_ request: Request, invoice: Invoice, error: DomainError?) -> Node<HTML.BodyContext> {
+        let shown = error.map { FormError($0) }
+        return .section(.class("card"), .h2(.text("Credit note")),
+            .form(.method(.post), .action("/sales/invoices/\(invoice.id)/credit-note"),
+                Layout.csrfField(request),
+                Layout.formError(shown, fields: ["date", "amount", "reason"]),
+                Layout.field("Date", name: "date", type: .date, value: "", error: shown, hint: "Empty: today"),
+                Layout.field("Amount including tax", name: "amount", value: "", error: shown,
+                             hint: "Empty: the whole invoice; an amount is taken from line 1"),
+                Layout.field("Reason", name: "reason", value: "", error: shown),
+                Layout.submit("Issue credit note", style: "secondary")))
+    }
+
+    @Sendable static func issueInvoice(_ request: Request) async throws -> Response {
+        let invoice = try await request.sales.issueInvoice(request.parameters.get("number") ?? "", by: try request.requirePrincipal())
+        return request.redirect(to: "/sales/invoices/\(invoice.number ?? invoice.id)", redirectType: .normal)
+    }
+
+    struct CreditForm: Content {
+        var date: String?
+        var amount: String?
+        var reason: String?
+    }
+
+    @Sendable static func creditNote(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.form(CreditForm.self)
+        let amount = form.amount.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }
+        let input = CreditNoteInput(date: form.date.flatMap { $0.isEmpty ? nil : $0 }, reason: form.reason,
+                                    lines: amount.map { [.init(line: 1, amount: $0)] })
+        do {
+            let note = try await request.sales.creditNote(for: request.parameters.get("number") ?? "", input, by: principal)
+            return request.redirect(to: "/sales/invoices/\(note.number ?? note.id)", redirectType: .normal)
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            let shown = DomainError(error.kind, error.code, error.message,
+                                    field: (error.field ?? "").hasPrefix("lines") ? "amount" : error.field)
+            return try await renderInvoice(request, notice: nil, error: shown, status: .unprocessableEntity)
+        }
+    }
+
+    // MARK: Receipts
+
+    struct ReceiptForm: Content {
+        var customer: String?
+        var date: String?
+        var amount: String?
+        var method: String?
+        var reference: String?
+    }
+
+    @Sendable static func receipts(_ request: Request) async throws -> Response {
+        try await renderReceipts(request, form: ReceiptForm(method: "bank"), error: nil, notice: nil)
+    }
+
+    static func renderReceipts(_ request: Request, form: ReceiptForm, error: DomainError?, notice: String?,
+                               status: HTTPResponseStatus = .ok) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let page = max((try? request.query.get(Int.self, at: "page")) ?? 0, 0)
+        let (receipts, total) = try await request.sales.receipts(limit: pageSize, offset: page * pageSize, by: principal)
+        let customers = canWrite(request)
+            ? try await request.parties.partners(.init(role: .customer, limit: 500), by: principal).partners : []
+        let shown = error.map { FormError($0) }
+        return Layout.page("Receipts", request, status: status, notice: notice,
+            .if(canWrite(request), .section(.class("card"), .h2(.text("Record a payment")),
+                .form(.method(.post), .action("/sales/receipts"),
+                    Layout.csrfField(request),
+                    Layout.formError(shown, fields: ["customer", "date", "amount", "method", "reference"]),
+                    .div(.class(shown?.field == "customer" ? "field invalid" : "field"),
+                         .label(.for("customer"), .text("Customer")),
+                         .select(.id("customer"), .attribute(named: "name", value: "customer"),
+                            Layout.option("", "Choose…", selected: (form.customer ?? "").isEmpty),
+                            .group(customers.map { Layout.option($0.code, "\($0.name) (\($0.code))", selected: form.customer == $0.code) })),
+                         .unwrap(shown?.field == "customer" ? shown?.message : nil) { .p(.class("error"), .text($0)) }),
+                    Layout.field("Date", name: "date", type: .date, value: form.date ?? "", error: shown, hint: "Empty: today"),
+                    Layout.field("Amount", name: "amount", value: form.amount ?? "", error: shown, required: true,
+                                 hint: "In the customer's currency; it goes to the oldest open invoices first"),
+                    .div(.class("field"), .label(.for("method"), .text("Method")),
+                         .select(.id("method"), .attribute(named: "name", value: "method"),
+                            .group(Receipt.Method.allCases.map { Layout.option($0.rawValue, $0.rawValue, selected: form.method == $0.rawValue) }))),
+                    Layout.field("Reference", name: "reference", value: form.reference ?? "", error: shown),
+                    Layout.submit("Record payment")))),
+            .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Number"), .th("Date"), .th("Customer"), .th("Method"), .th("Reference"),
+                           .th(.class("num"), .text("Amount")), .th(.class("num"), .text("Unallocated")))),
+                .tbody(
+                    .forEach(receipts) { receipt in
+                        .tr(.td(.text(receipt.number), .if(receipt.kind == .refund, .span(.class("badge"), .text("refund")))),
+                            .td(.text(receipt.date.description)),
+                            .td(.a(.href("/sales/customers/\(receipt.customerCode)"), .text(receipt.customerName))),
+                            .td(.text(receipt.method.rawValue)), .td(.text(receipt.reference ?? "")),
+                            .td(.class("num"), .text("\(money(receipt.amount, receipt.currency)) \(receipt.currency.code)")),
+                            .td(.class("num"), .text(money(receipt.unallocated, receipt.currency))))
+                    },
+                    .if(receipts.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
+                                                  .text("No payments yet."))))))),
+            pager("/sales/receipts", page: page, total: total, query: []))
+    }
+
+    @Sendable static func recordReceipt(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.form(ReceiptForm.self)
+        do {
+            let receipt = try await request.sales.recordReceipt(ReceiptInput(
+                customer: form.customer ?? "", date: form.date.flatMap { $0.isEmpty ? nil : $0 }, amount: form.amount ?? "",
+                method: form.method, reference: form.reference), by: principal)
+            let left = receipt.unallocated == 0 ? "" : "; \(money(receipt.unallocated, receipt.currency)) kept as credit"
+            return try await renderReceipts(request, form: ReceiptForm(method: "bank"), error: nil,
+                                            notice: "Receipt \(receipt.number) recorded, \(money(receipt.allocated, receipt.currency)) allocated\(left).")
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            return try await renderReceipts(request, form: form, error: error, notice: nil, status: .unprocessableEntity)
+        }
+    }
+
+    // MARK: Receivables
+
+    @Sendable static func aging(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let asOf = try await sales.day(try (try? request.query.get(String.self, at: "asOf")).flatMap { $0.isEmpty ? nil : $0 }
+            .map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") })
+        let report = try await sales.aging(asOf: asOf, by: principal)
+        let labels = ReceivableRules.Bucket.allCases.map(\.label)
+        return Layout.page("Receivables aging", request,
+            .form(.method(.get), .action("/sales/aging"), .class("filters"),
+                .div(.class("field"), .label(.for("asOf"), .text("As of")),
+                     .input(.id("asOf"), .name("asOf"), .type(.date), .value(asOf.description))),
+                .button(.type(.submit), .text("Show"))),
+            .forEach(report.totals) { total in
+                .section(.class("card"), .h2(.text("Open by days past due (\(total.currency.code))")),
+                    .raw(Charts.bars(title: "Receivables by age", labels: labels,
+                                     series: [.init(name: "Open", style: "chart-a", values: total.buckets)],
+                                     currency: total.currency)))
+            },
+            .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Customer"), .th("Currency"), .group(labels.map { .th(.class("num"), .text($0)) }),
+                           .th(.class("num"), .text("Credit")), .th(.class("num"), .text("Total")))),
+                .tbody(
+                    .forEach(report.rows) { row in
+                        .tr(.td(.a(.href("/sales/customers/\(row.customerCode)"), .text(row.customerName))),
+                            .td(.text(row.currency.code)),
+                            .group(row.buckets.map { .td(.class("num"), .text(money($0, row.currency))) }),
+                            .td(.class("num"), .text(money(row.credit, row.currency))),
+                            .td(.class("num"), .strong(.text(money(row.total, row.currency)))))
+                    },
+                    .if(report.rows.isEmpty, .tr(.td(.attribute(named: "colspan", value: "9"), .class("muted"),
+                                                     .text("Nothing is owed on \(asOf).")))),
+                    .forEach(report.totals) { row in
+                        .tr(.class("total"), .th(.text("Total")), .td(.text(row.currency.code)),
+                            .group(row.buckets.map { .td(.class("num"), .strong(.text(money($0, row.currency)))) }),
+                            .td(.class("num"), .strong(.text(money(row.credit, row.currency)))),
+                            .td(.class("num"), .strong(.text(money(row.total, row.currency)))))
+                    }))),
+            .p(.class("muted"), .text("The total equals the receivable accounts' balance in the trial balance on the same day.")))
+    }
+
+    @Sendable static func customer(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let code = request.parameters.get("code") ?? ""
+        let today = try await sales.day(nil)
+        func date(_ name: String) throws -> CivilDate? {
+            guard let text = (try? request.query.get(String.self, at: name)), !text.isEmpty else { return nil }
+            return try CivilDate.parse(text, field: name)
+        }
+        let to = try date("to") ?? today
+        let from = try date("from") ?? to.addingMonths(-3).addingDays(1)
+        let statement = try await sales.statement(customer: code, from: from, to: to, by: principal)
+        let open = try await sales.invoices(.init(customer: statement.customerCode, state: .open, limit: 500), by: principal).invoices
+        let currency = statement.currency
+        return Layout.page(statement.customerName, request,
+            .section(.class("card"),
+                .p(.text("Customer \(statement.customerCode) · "), .a(.href("/partners/\(statement.customerCode)"), .text("record")),
+                   .text(" · "), .a(.href("/sales/invoices?customer=\(statement.customerCode)"), .text("all documents"))),
+                .h2(.text("Balance \(money(statement.closing, currency)) \(currency.code) on \(to)"))),
+            .section(.class("card"), .h2(.text("Open items")),
+                .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th("Number"), .th("Issued"), .th("Due"), .th("State"), .th(.class("num"), .text("Open")))),
+                    .tbody(.forEach(open) { item in
+                        .tr(.td(.a(.href("/sales/invoices/\(item.number ?? item.id)"), .text(item.number ?? "draft"))),
+                            .td(.text(item.issueDate.description)), .td(.text(item.dueDate.description)),
+                            .td(stateBadge(item.state(today: today))),
+                            .td(.class("num"), .text(money(item.kind == .invoice ? item.open : -item.open, item.currency))))
+                    }, .if(open.isEmpty, .tr(.td(.attribute(named: "colspan", value: "5"), .class("muted"),
+                                                 .text("Nothing open")))))))),
+            .section(.class("card statement"), .h2(.text("Statement \(from) – \(to)")),
+                .form(.method(.get), .action("/sales/customers/\(statement.customerCode)"), .class("filters"),
+                    .div(.class("field"), .label(.for("from"), .text("From")),
+                         .input(.id("from"), .name("from"), .type(.date), .value(from.description))),
+                    .div(.class("field"), .label(.for("to"), .text("To")),
+                         .input(.id("to"), .name("to"), .type(.date), .value(to.description))),
+                    .button(.type(.submit), .text("Show"))),
+                .div(.class("table-wrap"), .table(
+                    .thead(.tr(.th("Date"), .th("Document"), .th("Due"), .th(.class("num"), .text("Debit")),
+                               .th(.class("num"), .text("Credit")), .th(.class("num"), .text("Balance")))),
+                    .tbody(
+                        .tr(.td(.text(from.description)), .td(.text("Opening balance")), .td(), .td(), .td(),
+                            .td(.class("num"), .text(money(statement.opening, currency)))),
+                        .forEach(statement.lines) { line in
+                            .tr(.td(.text(line.date.description)),
+                                .td(.text("\(line.kind.replacing("_", with: " ")) \(line.number)")),
+                                .td(.text(line.dueDate?.description ?? "")),
+                                .td(.class("num"), .text(line.debit == 0 ? "" : money(line.debit, currency))),
+                                .td(.class("num"), .text(line.credit == 0 ? "" : money(line.credit, currency))),
+                                .td(.class("num"), .text(money(line.balance, currency))))
+                        },
+                        .tr(.class("total"), .th(.text(to.description)), .th(.text("Closing balance")), .td(), .td(), .td(),
+                            .th(.class("num"), .text(money(statement.closing, currency))))))),
+                .p(.class("muted"), .text("Closing balance by age: "
+                    + zip(ReceivableRules.Bucket.allCases.map(\.label) + ["credit"], statement.aging)
+                        .map { "\($0.0) \(money($0.1, currency))" }.joined(separator: " · ")))))
+    }
+}

@@ -9,10 +9,10 @@ import Web
 /// `keel bench`: measurements run on purpose, never by the tests. Results go into BENCHMARKS.md with the command.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run benchmarks.",
-                                                    subcommands: [PlatformBench.self, LedgerBench.self])
+                                                    subcommands: [PlatformBench.self, LedgerBench.self, SalesBench.self])
 }
 
-struct PlatformBench: AsyncParsableCommand {
+struct PlatformBench: AsyncParsableCommand, BenchReporting {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "Audited writes, document numbers and audit-chain verification on a scratch database.",
@@ -26,14 +26,7 @@ struct PlatformBench: AsyncParsableCommand {
     @ArgumentParser.Option(help: "A PostgreSQL URL instead of a scratch SQLite file.") var databaseURL: String?
 
     func run() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let location: DatabaseLocation = try databaseURL.map { try DatabaseLocation.parse($0) }
-            ?? .sqlite(path: folder.appendingPathComponent("bench.sqlite").path)
-        var config = KeelConfig(database: location, auditHeadPath: folder.appendingPathComponent("head").path)
-        config.bcryptCost = 4
-        try await withApplication(config: config) { app, _ in try await measure(app) }
+        try await withScratchApplication(databaseURL: databaseURL) { app in try await measure(app) }
     }
 
     func measure(_ app: Application) async throws {

@@ -9,7 +9,7 @@ import Web
 
 /// `keel bench ledger`: a generated company journal imported into Keel and read by ledger-cli and hledger, then
 /// reports and batch posting on the imported book. Prints one line per figure for BENCHMARKS.md.
-struct LedgerBench: AsyncParsableCommand {
+struct LedgerBench: AsyncParsableCommand, BenchReporting {
     static let configuration = CommandConfiguration(
         commandName: "ledger",
         abstract: "Import a generated journal (vs ledger-cli and hledger), then time reports and batch posting.")
@@ -156,39 +156,5 @@ struct LedgerBench: AsyncParsableCommand {
         var usage = rusage()
         getrusage(who.rawValue, &usage)
         return usage.ru_maxrss * 1024
-    }
-
-    func report(_ what: String, runs: Int, _ work: () async throws -> Void) async throws {
-        var durations: [Duration] = []
-        for _ in 0..<runs { durations.append(try await timedAsync(work)) }
-        durations.sort()
-        say(line("\(what) (median of \(runs))", durations[runs / 2]))
-    }
-
-    func timed(_ work: () throws -> Void) throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try work()
-        return clock.now - start
-    }
-
-    func timedAsync(_ work: () async throws -> Void) async throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        try await work()
-        return clock.now - start
-    }
-
-    func seconds(_ duration: Duration) -> String {
-        String(format: "%.2f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
-    }
-
-    func line(_ what: String, _ duration: Duration, count: Int? = nil, memory: Int? = nil) -> String {
-        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        var text = what.padding(toLength: 46, withPad: " ", startingAt: 0)
-        text += value < 1 ? String(format: "%9.1f ms", value * 1000) : String(format: "%9.2f s ", value)
-        if let count { text += String(format: "   %8.0f /s", Double(count) / value) }
-        if let memory { text += "   peak \(memory / 1_000_000) MB" }
-        return text
     }
 }

@@ -115,6 +115,30 @@ struct SalesServiceTests {
         }
     }
 
+    @Test("A subscription until cancelled bills monthly in arrears and stops at the cancellation; a draft bills nothing")
+    func cancellation() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let sales = fixture.sales
+            let order = try await sales.createOrder(OrderInput(
+                customer: "C1", orderDate: "2026-01-01",
+                billing: .init(kind: "recurring", interval: "month", start: "2026-01-01", timing: "arrears"),
+                lines: [.init(description: "Support", unitPrice: "50.00", taxCode: "VAT7")]), by: SalesFixture.clerk)
+            #expect(try await sales.runBilling(asOf: CivilDate(2026, 6, 1), by: .system).isEmpty)
+            _ = try await sales.confirmOrder(order.number, by: SalesFixture.clerk)
+            let first = try await sales.runBilling(asOf: CivilDate(2026, 2, 1), by: .system)
+            #expect(first.map(\.issueDate) == [CivilDate(2026, 2, 1)] && first[0].period?.end == CivilDate(2026, 1, 31))
+            let cancelled = try await sales.cancelOrder(order.number, effective: CivilDate(2026, 3, 1), by: SalesFixture.clerk)
+            #expect(cancelled.status == .cancelled && cancelled.endsOn == CivilDate(2026, 3, 1))
+            // February (started before the cancellation) is still billed in arrears; March on is not.
+            let rest = try await sales.runBilling(asOf: CivilDate(2026, 12, 31), by: .system)
+            #expect(rest.map(\.issueDate) == [CivilDate(2026, 3, 1)])
+            #expect(try await sales.runBilling(asOf: CivilDate(2027, 12, 31), by: .system).isEmpty)
+            let again = await domainErrorCode { _ = try await sales.cancelOrder(order.number, by: SalesFixture.clerk) }
+            #expect(again == "sales.order.not_open")
+        }
+    }
+
     @Test("The same Idempotency-Key returns the same order; with other content it is a 409 and nothing is added")
     func idempotentOrders() async throws {
         try await withTestDatabase { db, context in

@@ -5,7 +5,7 @@ import SQLKit
 
 /// The Sales area's migrations, in order; names are stable forever.
 public enum SalesMigrations {
-    public static var all: [any Migration] { [CreateSalesDocuments()] }
+    public static var all: [any Migration] { [CreateSalesDocuments(), IndexAllocationDates()] }
 }
 
 struct CreateSalesDocuments: AsyncMigration {
@@ -135,5 +135,18 @@ struct CreateSalesDocuments: AsyncMigration {
         for table in ["sales_allocations", "sales_receipts", "sales_document_lines", "sales_invoices", "sales_orders"] {
             try await db.schema(table).delete()
         }
+    }
+}
+
+/// Lets the aging find the latest allocation date at once (to skip re-summing allocations when none is later).
+struct IndexAllocationDates: AsyncMigration {
+    var name: String { "sales.002.allocation_dates" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.sql.create(index: "sales_allocations_date").on("sales_allocations").column("date").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.sql.drop(index: "sales_allocations_date").run()
     }
 }

@@ -167,4 +167,14 @@ struct SalesRulesTests {
                                            amount: 500, currency: .eur, account: "1010", receivable: "1100", reference: nil)
         #expect(refund.lines.map { "\($0.account) \($0.debit ?? 0) \($0.credit ?? 0)" } == ["1010 0 500", "1100 500 0"])
     }
+
+    @Test("Dunning: the level an invoice's lateness reached, only when higher than the last one sent")
+    func dunningLevels() {
+        #expect(DunningRules.due(daysOverdue: 6, sent: 0) == nil)
+        #expect(DunningRules.due(daysOverdue: 7, sent: 0)?.level == 1)
+        #expect(DunningRules.due(daysOverdue: 20, sent: 1) == nil)
+        #expect(DunningRules.due(daysOverdue: 21, sent: 1)?.level == 2)
+        #expect(DunningRules.due(daysOverdue: 50, sent: 0)?.level == 3)
+        #expect(DunningRules.due(daysOverdue: 400, sent: 3) == nil)
+    }
 }

@@ -139,6 +139,31 @@ struct SalesServiceTests {
         }
     }
 
+    @Test("A dunning run lists overdue invoices at their reminder level, records them, and escalates later")
+    func dunning() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let sales = fixture.sales
+            _ = try await sales.createOrder(OrderInput(
+                customer: "C1", orderDate: "2026-01-01",
+                billing: .init(kind: "recurring", interval: "month", start: "2026-01-01", periods: 2),
+                lines: [.init(description: "Support", unitPrice: "50.00")], confirm: true), by: SalesFixture.clerk)
+            _ = try await sales.runBilling(asOf: CivilDate(2026, 2, 1), by: .system)  // due 2026-01-15 and 2026-02-15
+            #expect(try await sales.dunningProposal(asOf: CivilDate(2026, 1, 21), by: SalesFixture.reader).isEmpty)
+            let first = try await sales.runDunning(asOf: CivilDate(2026, 1, 22), by: SalesFixture.clerk)
+            #expect(first.map { "\($0.invoiceNumber) \($0.level.level)" } == ["INV-2026-000001 1"])
+            #expect(try await sales.runDunning(asOf: CivilDate(2026, 1, 22), by: SalesFixture.clerk).isEmpty)
+            // A payment of the second invoice keeps it out; the first escalates to level 2.
+            _ = try await sales.recordReceipt(ReceiptInput(customer: "C1", date: "2026-02-20", amount: "50.00", allocations: [
+                .init(invoice: "INV-2026-000002", amount: "50.00")]), by: SalesFixture.clerk)
+            let second = try await sales.runDunning(asOf: CivilDate(2026, 3, 1), by: SalesFixture.clerk)
+            #expect(second.map { "\($0.invoiceNumber) \($0.previousLevel)->\($0.level.level)" } == ["INV-2026-000001 1->3"])
+            #expect(try await sales.dunningHistory(by: SalesFixture.reader).map(\.level) == [3, 1])
+            #expect(await domainErrorCode { _ = try await sales.runDunning(asOf: CivilDate(2026, 3, 1), by: SalesFixture.reader) }
+                    == "auth.forbidden")
+        }
+    }
+
     @Test("The same Idempotency-Key returns the same order; with other content it is a 409 and nothing is added")
     func idempotentOrders() async throws {
         try await withTestDatabase { db, context in

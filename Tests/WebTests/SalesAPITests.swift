@@ -69,6 +69,10 @@ struct SalesAPITests {
                 #expect(row["total"] as? String == "207.00" && row["days1to30"] as? String == "88.00"
                         && row["current"] as? String == "119.00", "\(response.body.string)")
             }
+            try await app.testing().test(.GET, "/api/v1/sales/dunning?asOf=2026-03-10", headers: bearer(token)) { response in
+                let items = json(response)["items"] as? [[String: Any]] ?? []
+                #expect(items.map { "\($0["invoice"] ?? "") \($0["level"] ?? "")" } == ["INV-2026-000002 2"], "\(response.body.string)")
+            }
             try await app.testing().test(.GET, "/api/v1/ledger/trial-balance?asOf=2026-03-10", headers: bearer(token)) { response in
                 let rows = json(response)["items"] as? [[String: Any]] ?? []
                 let receivable = rows.first { $0["code"] as? String == "1100" }

@@ -5,7 +5,7 @@ import SQLKit
 
 /// The Sales area's migrations, in order; names are stable forever.
 public enum SalesMigrations {
-    public static var all: [any Migration] { [CreateSalesDocuments(), IndexAllocationDates()] }
+    public static var all: [any Migration] { [CreateSalesDocuments(), IndexAllocationDates(), CreateDunning()] }
 }
 
 struct CreateSalesDocuments: AsyncMigration {
@@ -149,4 +149,25 @@ struct IndexAllocationDates: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.sql.drop(index: "sales_allocations_date").run()
     }
+}
+
+/// Reminders sent for overdue invoices: one row per invoice and level, from a dunning run.
+struct CreateDunning: AsyncMigration {
+    var name: String { "sales.003.dunning" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("sales_dunning").id()
+            .field("invoice_id", .uuid, .required, .references("sales_invoices", "id"))
+            .field("customer_id", .uuid, .required)
+            .field("level", .int, .required)
+            .field("date", .string, .required)
+            .field("open", .int64, .required)
+            .field("currency", .string, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .string, .required)
+            .unique(on: "invoice_id", "level")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws { try await db.schema("sales_dunning").delete() }
 }

@@ -289,3 +289,33 @@ extension AgingReport.Row {
                      over90: money(buckets[4]), credit: money(credit), total: money(total))
     }
 }
+
+// MARK: Dunning
+
+extension APIHandler {
+    func getDunningProposal(_ input: Operations.GetDunningProposal.Input) async throws -> Operations.GetDunningProposal.Output {
+        let sales = request.sales
+        let asOf = try await sales.day(try input.query.asOf.map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") })
+        let items = try await sales.dunningProposal(asOf: asOf, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(asOf: asOf.description, items: items.map(\.api)))))
+    }
+
+    func runDunning(_ input: Operations.RunDunning.Input) async throws -> Operations.RunDunning.Output {
+        let principal = try request.requirePrincipal()
+        var given: CivilDate?
+        if case .json(let body) = input.body, let text = body.asOf { given = try CivilDate.parse(text, field: "asOf") }
+        let sales = request.sales
+        let asOf = try await sales.day(given)
+        let items = try await sales.runDunning(asOf: asOf, by: principal)
+        return .ok(.init(body: .json(.init(asOf: asOf.description, items: items.map(\.api)))))
+    }
+}
+
+extension DunningItem {
+    var api: Components.Schemas.DunningItem {
+        .init(invoice: invoiceNumber, customer: customerCode, customerName: customerName, currency: currency.code,
+              dueDate: dueDate.description, daysOverdue: daysOverdue,
+              open: Money(minorUnits: open, currency: currency).decimalString, previousLevel: previousLevel,
+              level: level.level, title: level.title)
+    }
+}

@@ -27,6 +27,7 @@ enum Navigation {
         NavItem(title: "Invoices", path: "/sales/invoices", permission: Permission("sales", .read)),
         NavItem(title: "Receipts", path: "/sales/receipts", permission: Permission("sales", .read)),
         NavItem(title: "Receivables aging", path: "/sales/aging", permission: Permission("sales", .read)),
+        NavItem(title: "Dunning", path: "/sales/dunning", permission: Permission("sales", .read)),
         NavItem(title: "Users", path: "/admin/users", permission: Permission("users", .read)),
         NavItem(title: "Roles", path: "/admin/roles", permission: Permission("users", .read)),
         NavItem(title: "API tokens", path: "/tokens", permission: nil),

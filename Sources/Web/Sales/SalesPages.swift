@@ -29,6 +29,8 @@ enum SalesPages {
         routes.post("sales", "receipts", use: recordReceipt)
         routes.get("sales", "aging", use: aging)
         routes.get("sales", "customers", ":code", use: customer)
+        routes.get("sales", "dunning", use: dunning)
+        routes.post("sales", "dunning", use: recordDunning)
     }
 
     static func money(_ amount: Int64, _ currency: Currency) -> String { Money(minorUnits: amount, currency: currency).grouped }
@@ -670,5 +672,67 @@ enum SalesPages {
                 .p(.class("muted"), .text("Closing balance by age: "
                     + zip(ReceivableRules.Bucket.allCases.map(\.label) + ["credit"], statement.aging)
                         .map { "\($0.0) \(money($0.1, currency))" }.joined(separator: " · ")))))
+    }
+
+    // MARK: Dunning
+
+    @Sendable static func dunning(_ request: Request) async throws -> Response {
+        try await renderDunning(request, notice: nil)
+    }
+
+    static func renderDunning(_ request: Request, notice: String?) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let asOf = try await sales.day(try (try? request.query.get(String.self, at: "asOf")).flatMap { $0.isEmpty ? nil : $0 }
+            .map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") })
+        let items = try await sales.dunningProposal(asOf: asOf, by: principal)
+        let history = try await sales.dunningHistory(limit: 50, by: principal)
+        let itemRows: [Node<HTML.TableContext>] = items.map { item in
+            .tr(.td(.a(.href("/sales/customers/\(item.customerCode)"), .text(item.customerName))),
+                .td(.a(.href("/sales/invoices/\(item.invoiceNumber)"), .text(item.invoiceNumber))),
+                .td(.text(item.dueDate.description)), .td(.class("num"), .text(String(item.daysOverdue))),
+                .td(.class("num"), .text("\(money(item.open, item.currency)) \(item.currency.code)")),
+                .td(.text("\(item.level.level): \(item.level.title)")),
+                .td(.text(item.previousLevel == 0 ? "none" : String(item.previousLevel))))
+        }
+        let historyRows: [Node<HTML.TableContext>] = history.map { record in
+            .tr(.td(.text(record.date.description)), .td(.text(record.invoiceNumber)), .td(.text(record.customerCode)),
+                .td(.text(String(record.level))), .td(.class("num"), .text(money(record.open, record.currency))),
+                .td(.text(record.createdBy)))
+        }
+        let levels = DunningRules.standardLevels.map { "\($0.level) \($0.title) from \($0.daysOverdue) days" }
+            .joined(separator: " · ")
+        return Layout.page("Dunning", request, notice: notice,
+            .form(.method(.get), .action("/sales/dunning"), .class("filters"),
+                .div(.class("field"), .label(.for("asOf"), .text("As of")),
+                     .input(.id("asOf"), .name("asOf"), .type(.date), .value(asOf.description))),
+                .button(.type(.submit), .text("Show"))),
+            .p(.class("muted"), .text("Levels: \(levels). An invoice is listed when its lateness reached a level above the "
+                                      + "last reminder recorded for it.")),
+            .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Customer"), .th("Invoice"), .th("Due"), .th(.class("num"), .text("Days late")),
+                           .th(.class("num"), .text("Open")), .th("Reminder due"), .th("Last sent"))),
+                .tbody(.group(itemRows),
+                       .if(items.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
+                                                  .text("No reminder is due on \(asOf)."))))))),
+            .if(canWrite(request) && !items.isEmpty,
+                .form(.method(.post), .action("/sales/dunning?asOf=\(asOf)"), Layout.csrfField(request),
+                      Layout.submit("Record these \(items.count) reminders"))),
+            .h2(.text("Reminders recorded")),
+            .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Date"), .th("Invoice"), .th("Customer"), .th("Level"), .th(.class("num"), .text("Open then")),
+                           .th("By"))),
+                .tbody(.group(historyRows),
+                       .if(history.isEmpty, .tr(.td(.attribute(named: "colspan", value: "6"), .class("muted"),
+                                                    .text("None yet."))))))))
+    }
+
+    @Sendable static func recordDunning(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let asOf = try await sales.day(try (try? request.query.get(String.self, at: "asOf")).flatMap { $0.isEmpty ? nil : $0 }
+            .map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") })
+        let items = try await sales.runDunning(asOf: asOf, by: principal)
+        return try await renderDunning(request, notice: "\(items.count) reminders recorded for \(asOf).")
     }
 }

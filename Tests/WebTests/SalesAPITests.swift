@@ -98,6 +98,17 @@ struct SalesAPITests {
                                          headers: bearer(token)) { response in
                 #expect(json(response)["closing"] as? String == "0.00" && (json(response)["lines"] as? [Any])?.count == 6)
             }
+            // The lists download as CSV for someone signed in on the pages.
+            let (cookie, _) = try await Fixtures.signIn("sam", on: app)
+            for (path, header, rows) in [("/sales/orders.csv", "number,status,order_date", 1),
+                                         ("/sales/invoices.csv?kind=invoice", "number,kind,state", 3),
+                                         ("/sales/receipts.csv", "number,kind,date", 1)] {
+                try await app.testing().test(.GET, path, headers: ["Cookie": cookie]) { response in
+                    let lines = response.body.string.split(separator: "\n")
+                    #expect(response.status == .ok && lines.first?.hasPrefix(header) == true && lines.count == rows + 1,
+                            "\(path): \(response.body.string)")
+                }
+            }
         }
     }
 

@@ -15,6 +15,8 @@ enum SalesPages {
 
     static func register(_ routes: any RoutesBuilder) {
         routes.get("sales", "orders", use: orders)
+        routes.get("sales", "orders.csv", use: ordersCSV)
+        routes.get("sales", "receipts.csv", use: receiptsCSV)
         routes.get("sales", "orders", "new", use: newOrder)
         routes.post("sales", "orders", use: createOrder)
         routes.get("sales", "orders", ":number", use: order)
@@ -67,7 +69,9 @@ enum SalesPages {
                         .group(Order.Status.allCases.map { Layout.option($0.rawValue, $0.rawValue, selected: status == $0.rawValue) }))),
                 .div(.class("field"), .label(.for("customer"), .text("Customer code")),
                      .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
-                .button(.type(.submit), .text("Show"))),
+                .button(.type(.submit), .text("Show")),
+                .a(.class("button"), .href("/sales/orders.csv?\(exportQuery([("status", query.status), ("customer", query.customer)]))"),
+                   .text("Download CSV"))),
             .p(.class("muted"), .text(total == 1 ? "1 order" : "\(total) orders")),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Number"), .th("Date"), .th("Customer"), .th("Billing"), .th("Status"),
@@ -93,13 +97,15 @@ enum SalesPages {
         return "\(every) from \(plan.start), \(count), in \(plan.timing.rawValue)"
     }
 
+    /// A list's filter as an encoded query string (empty values left out).
+    static func exportQuery(_ items: [(String, String?)]) -> String {
+        var components = URLComponents()
+        components.queryItems = items.compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
+        return components.percentEncodedQuery ?? ""
+    }
+
     static func pager(_ path: String, page: Int, total: Int, query: [(String, String?)]) -> Node<HTML.BodyContext> {
-        func link(_ page: Int) -> String {
-            var components = URLComponents()
-            components.queryItems = [URLQueryItem(name: "page", value: String(page))]
-                + query.compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
-            return "\(path)?\(components.percentEncodedQuery ?? "")"
-        }
+        func link(_ page: Int) -> String { "\(path)?\(exportQuery([("page", String(page))] + query))" }
         return .nav(.class("pager"),
             .if(page > 0, .a(.href(link(page - 1)), .text("← Previous"))),
             .if((page + 1) * pageSize < total, .a(.href(link(page + 1)), .text("Next →"))))
@@ -325,9 +331,6 @@ enum SalesPages {
         let (invoices, total) = try await sales.invoices(query.filter(limit: pageSize), by: try request.requirePrincipal())
         let today = try await sales.day(nil)
         let state = query.state ?? "", kind = query.kind ?? ""
-        var export = URLComponents()
-        export.queryItems = [("state", query.state), ("kind", query.kind), ("customer", query.customer)]
-            .compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
         return Layout.page("Invoices", request,
             .form(.method(.get), .action("/sales/invoices"), .class("filters"),
                 .div(.class("field"), .label(.for("state"), .text("State")),
@@ -344,7 +347,7 @@ enum SalesPages {
                 .div(.class("field"), .label(.for("customer"), .text("Customer code")),
                      .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
                 .button(.type(.submit), .text("Show")),
-                .a(.class("button"), .href("/sales/invoices.csv?\(export.percentEncodedQuery ?? "")"), .text("Download CSV"))),
+                .a(.class("button"), .href("/sales/invoices.csv?\(exportQuery([("state", query.state), ("kind", query.kind), ("customer", query.customer)]))"), .text("Download CSV"))),
             .p(.class("muted"), .text(total == 1 ? "1 document" : "\(total) documents")),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Number"), .th("Issued"), .th("Due"), .th("Customer"), .th("State"),
@@ -365,29 +368,84 @@ enum SalesPages {
                   query: [("state", query.state), ("kind", query.kind), ("customer", query.customer)]))
     }
 
+    /// Every row a list's filter matches, read a page at a time, as CSV.
+    static func pagedCSV<Item>(_ header: [String], filename: String,
+                               page: (_ offset: Int) async throws -> (items: [Item], total: Int),
+                               row: (Item) -> [String]) async throws -> Response {
+        var rows = [header]
+        var offset = 0
+        while true {
+            let (items, total) = try await page(offset)
+            rows += items.map(row)
+            offset += items.count
+            if items.isEmpty || offset >= total { break }
+        }
+        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: filename)
+    }
+
     @Sendable static func invoicesCSV(_ request: Request) async throws -> Response {
         let query = try request.query.decode(InvoiceQuery.self)
         let principal = try request.requirePrincipal()
         let sales = request.sales
         let today = try await sales.day(nil)
-        var rows = [["number", "kind", "state", "issue_date", "due_date", "customer", "customer_name", "currency", "net",
-                     "tax", "gross", "open", "order", "reference"]]
-        var offset = 0
-        while true {
-            var filter = query.filter(limit: SalesService.pageLimitMax)
-            filter.offset = offset
-            let (page, total) = try await sales.invoices(filter, by: principal)
-            for invoice in page {
+        return try await pagedCSV(
+            ["number", "kind", "state", "issue_date", "due_date", "customer", "customer_name", "currency", "net", "tax",
+             "gross", "open", "order", "reference"], filename: "invoices.csv",
+            page: { offset in
+                var filter = query.filter(limit: SalesService.pageLimitMax)
+                filter.offset = offset
+                let page = try await sales.invoices(filter, by: principal)
+                return (page.invoices, page.total)
+            },
+            row: { (invoice: Invoice) in
                 func text(_ value: Int64) -> String { Money(minorUnits: value, currency: invoice.currency).decimalString }
-                rows.append([invoice.number ?? "", invoice.kind.rawValue, invoice.state(today: today),
-                             invoice.issueDate.description, invoice.dueDate.description, invoice.customerCode,
-                             invoice.customerName, invoice.currency.code, text(invoice.net), text(invoice.tax),
-                             text(invoice.gross), text(invoice.open), invoice.orderNumber ?? "", invoice.reference ?? ""])
-            }
-            offset += page.count
-            if page.isEmpty || offset >= total { break }
-        }
-        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: "invoices.csv")
+                return [invoice.number ?? "", invoice.kind.rawValue, invoice.state(today: today),
+                        invoice.issueDate.description, invoice.dueDate.description, invoice.customerCode,
+                        invoice.customerName, invoice.currency.code, text(invoice.net), text(invoice.tax),
+                        text(invoice.gross), text(invoice.open), invoice.orderNumber ?? "", invoice.reference ?? ""]
+            })
+    }
+
+    @Sendable static func ordersCSV(_ request: Request) async throws -> Response {
+        let query = try request.query.decode(OrderQuery.self)
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        return try await pagedCSV(
+            ["number", "status", "order_date", "customer", "customer_name", "currency", "billing", "billed_periods",
+             "net", "tax", "gross", "reference"], filename: "orders.csv",
+            page: { offset in
+                let page = try await sales.orders(.init(customer: query.customer,
+                                                        status: query.status.flatMap(Order.Status.init(rawValue:)),
+                                                        limit: SalesService.pageLimitMax, offset: offset), by: principal)
+                return (page.orders, page.total)
+            },
+            row: { (order: Order) in
+                func text(_ value: Int64) -> String { Money(minorUnits: value, currency: order.currency).decimalString }
+                return [order.number, order.status.rawValue, order.orderDate.description, order.customerCode,
+                        order.customerName, order.currency.code, billingText(order.billing), String(order.billedPeriods),
+                        text(order.net), text(order.tax), text(order.gross), order.reference ?? ""]
+            })
+    }
+
+    @Sendable static func receiptsCSV(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let customer = try? request.query.get(String.self, at: "customer")
+        let sales = request.sales
+        return try await pagedCSV(
+            ["number", "kind", "date", "customer", "customer_name", "currency", "amount", "allocated", "unallocated",
+             "method", "account", "reference", "entry"], filename: "receipts.csv",
+            page: { offset in
+                let page = try await sales.receipts(customer: customer, limit: SalesService.pageLimitMax, offset: offset,
+                                                    by: principal)
+                return (page.receipts, page.total)
+            },
+            row: { (receipt: Receipt) in
+                func text(_ value: Int64) -> String { Money(minorUnits: value, currency: receipt.currency).decimalString }
+                return [receipt.number, receipt.kind.rawValue, receipt.date.description, receipt.customerCode,
+                        receipt.customerName, receipt.currency.code, text(receipt.amount), text(receipt.allocated),
+                        text(receipt.unallocated), receipt.method.rawValue, receipt.account, receipt.reference ?? "",
+                        receipt.entryNumber]
+            })
     }
 
     @Sendable static func invoice(_ request: Request) async throws -> Response {
@@ -543,6 +601,7 @@ enum SalesPages {
                             .group(Receipt.Method.allCases.map { Layout.option($0.rawValue, $0.rawValue, selected: form.method == $0.rawValue) }))),
                     Layout.field("Reference", name: "reference", value: form.reference ?? "", error: shown),
                     Layout.submit("Record payment")))),
+            .p(.class("actions"), .a(.class("button"), .href("/sales/receipts.csv"), .text("Download CSV"))),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Number"), .th("Date"), .th("Customer"), .th("Method"), .th("Reference"),
                            .th(.class("num"), .text("Amount")), .th(.class("num"), .text("Unallocated")))),

@@ -104,15 +104,13 @@ extension SalesService {
         try Self.requireRead(actor)
         try Paging.check(limit: filter.limit, offset: filter.offset, limitMax: Self.pageLimitMax, noun: "invoices",
                          codePrefix: "sales")
-        let today = try await today()
+        // Only the overdue filter depends on the day.
+        let today = filter.state == .overdue ? try await today() : nil
         var orderID: UUID?
         if let order = filter.order, !order.isEmpty { orderID = UUID(uuidString: try await findOrder(order).id) }
         func filtered(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
-            var query = query.from("sales_invoices")
+            var query = SalesRows.customer(filter.customer, query.from("sales_invoices"))
             if let kind = filter.kind { query = query.where("kind", .equal, kind.rawValue) }
-            if let customer = filter.customer, !customer.isEmpty {
-                query = query.where { $0.where("customer_code", .equal, customer).orWhere("customer_id", .equal, UUID(uuidString: customer) ?? UUID()) }
-            }
             if let orderID { query = query.where("order_id", .equal, orderID) }
             if let from = filter.from { query = query.where("issue_date", .greaterThanOrEqual, from.description) }
             if let to = filter.to { query = query.where("issue_date", .lessThanOrEqual, to.description) }
@@ -121,7 +119,7 @@ extension SalesService {
             case .open: query = query.where("status", .equal, "issued").where(SQLRaw("allocated <> gross"))
             case .overdue:
                 query = query.where("status", .equal, "issued").where("kind", .equal, "invoice")
-                    .where(SQLRaw("allocated <> gross")).where("due_date", .lessThan, today.description)
+                    .where(SQLRaw("allocated <> gross")).where("due_date", .lessThan, today?.description ?? "")
             case .paid: query = query.where("status", .equal, "issued").where(SQLRaw("allocated = gross"))
             case nil: break
             }
@@ -140,10 +138,8 @@ extension SalesService {
     }
 
     func findInvoice(_ reference: String) async throws -> Invoice {
-        let query = db.sql.select().column("*").from("sales_invoices")
-        let row = try await (UUID(uuidString: reference).map { query.where("id", .equal, $0) }
-            ?? query.where("number", .equal, reference)).first()
-        guard let row else { throw DomainError.notFound("sales.invoice.not_found", "There is no invoice '\(reference)'") }
+        let row = try await SalesRows.row("sales_invoices", reference, on: db, code: "sales.invoice.not_found",
+                                          noun: "invoice")
         return try await SalesRows.invoices([row], on: db)[0]
     }
 
@@ -295,7 +291,8 @@ extension SalesService {
                     document.issueDate.description, document.dueDate.description, document.paymentTerms,
                     document.amounts.net, document.amounts.tax, document.amounts.gross, Int64(0),
                     document.creditedInvoiceID.flatMap(UUID.init(uuidString:)), entries[index]?.id,
-                    entries[index]?.number, document.reference, document.notes, SalesRows.json(document.amounts.taxSummary),
+                    entries[index]?.number, document.reference, document.notes,
+                    try SalesRows.json(document.amounts.taxSummary),
                     actor.username, now, now,
                 ]
                 insert = insert.values(values.map { SQLBind($0) })

@@ -28,11 +28,8 @@ extension SalesService {
         try Paging.check(limit: filter.limit, offset: filter.offset, limitMax: Self.pageLimitMax, noun: "orders",
                          codePrefix: "sales")
         func filtered(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
-            var query = query.from("sales_orders")
+            var query = SalesRows.customer(filter.customer, query.from("sales_orders"))
             if let status = filter.status { query = query.where("status", .equal, status.rawValue) }
-            if let customer = filter.customer, !customer.isEmpty {
-                query = query.where { $0.where("customer_code", .equal, customer).orWhere("customer_id", .equal, UUID(uuidString: customer) ?? UUID()) }
-            }
             return query
         }
         let total = try await filtered(db.sql.select().column(SQLRaw("COUNT(*)"), as: "n")).first()?
@@ -48,10 +45,7 @@ extension SalesService {
     }
 
     func findOrder(_ reference: String) async throws -> Order {
-        let query = db.sql.select().column("*").from("sales_orders")
-        let row = try await (UUID(uuidString: reference).map { query.where("id", .equal, $0) }
-            ?? query.where("number", .equal, reference)).first()
-        guard let row else { throw DomainError.notFound("sales.order.not_found", "There is no order '\(reference)'") }
+        let row = try await SalesRows.row("sales_orders", reference, on: db, code: "sales.order.not_found", noun: "order")
         return try await SalesRows.orders([row], on: db)[0]
     }
 

@@ -61,11 +61,7 @@ extension SalesService {
                          by actor: Principal) async throws -> (receipts: [Receipt], total: Int) {
         try Self.requireRead(actor)
         try Paging.check(limit: limit, offset: offset, limitMax: Self.pageLimitMax, noun: "receipts", codePrefix: "sales")
-        func filtered(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
-            let query = query.from("sales_receipts")
-            guard let customer, !customer.isEmpty else { return query }
-            return query.where { $0.where("customer_code", .equal, customer).orWhere("customer_id", .equal, UUID(uuidString: customer) ?? UUID()) }
-        }
+        func filtered(_ query: SQLSelectBuilder) -> SQLSelectBuilder { SalesRows.customer(customer, query.from("sales_receipts")) }
         let total = try await filtered(db.sql.select().column(SQLRaw("COUNT(*)"), as: "n")).first()?
             .decode(column: "n", as: Int.self) ?? 0
         let rows = try await filtered(db.sql.select().column("*")).orderBy("date", .descending).orderBy("id", .descending)
@@ -79,12 +75,8 @@ extension SalesService {
     }
 
     func findReceipt(_ reference: String) async throws -> Receipt {
-        let query = db.sql.select().column("*").from("sales_receipts")
-        guard let row = try await (UUID(uuidString: reference).map { query.where("id", .equal, $0) }
-            ?? query.where("number", .equal, reference)).first() else {
-            throw DomainError.notFound("sales.receipt.not_found", "There is no receipt '\(reference)'")
-        }
-        return try SalesRows.receipt(row)
+        try SalesRows.receipt(try await SalesRows.row("sales_receipts", reference, on: db, code: "sales.receipt.not_found",
+                                                      noun: "receipt"))
     }
 
     // MARK: Receipts and refunds

@@ -105,7 +105,8 @@ public enum AuditChain {
         return hasher.finalize().lowercaseHex
     }
 
-    static func canonicalJSON<T: Encodable>(_ value: T?) throws -> String? {
+    /// The one JSON form Keel stores and hashes: sorted keys, unescaped slashes, ISO 8601 dates.
+    public static func canonicalJSON<T: Encodable>(_ value: T?) throws -> String? {
         guard let value else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -49,7 +49,7 @@ public enum Webhooks {
 
     public static func signature(secret: String, timestamp: Int, body: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "t=\(timestamp),v1=" + mac.lowercaseHex
     }
 
     // MARK: Subscriptions

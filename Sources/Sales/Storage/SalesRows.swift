@@ -1,16 +1,34 @@
 import Fluent
 import Foundation
 import Kernel
+import Platform
 import SQLKit
 
 /// Reads and writes the Sales area's rows with SQLKit: one shape for lists, details, the API and CSV.
 enum SalesRows {
     typealias Values = [(String, any Encodable & Sendable)]
 
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self)
+    static func json<T: Encodable & Sendable>(_ value: T) throws -> String {
+        try AuditChain.canonicalJSON(value) ?? "null"
+    }
+
+    /// A document's row by its id or its number, or `notFound` with the code and noun given.
+    static func row(_ table: String, _ reference: String, on db: any Database, code: String,
+                    noun: String) async throws -> any SQLRow {
+        let query = db.sql.select().column("*").from(table)
+        guard let row = try await (UUID(uuidString: reference).map { query.where("id", .equal, $0) }
+            ?? query.where("number", .equal, reference)).first() else {
+            throw DomainError.notFound(code, "There is no \(noun) '\(reference)'")
+        }
+        return row
+    }
+
+    /// Narrows a list to one customer, given by code or id.
+    static func customer(_ reference: String?, _ query: SQLSelectBuilder) -> SQLSelectBuilder {
+        guard let reference, !reference.isEmpty else { return query }
+        return query.where {
+            $0.where("customer_code", .equal, reference).orWhere("customer_id", .equal, UUID(uuidString: reference) ?? UUID())
+        }
     }
 
     static func decodeJSON<T: Decodable>(_ type: T.Type, _ text: String) -> T? {
@@ -38,7 +56,7 @@ enum SalesRows {
                 let line = lines[index]
                 let values: [any Encodable & Sendable] = [
                     UUID.v7(), documents[index], line.lineNo, line.sku, line.description, "\(line.quantity)",
-                    "\(line.unitPrice)", line.taxCode, line.account, json(line.dimensions), line.net, line.tax, line.gross,
+                    "\(line.unitPrice)", line.taxCode, line.account, try json(line.dimensions), line.net, line.tax, line.gross,
                 ]
                 insert = insert.values(values.map { SQLBind($0) })
             }

@@ -92,18 +92,12 @@ enum ProductPages {
         let query = try request.query.decode(ListQuery.self)
         let page = max(query.page ?? 0, 0)
         let (products, total) = try await request.catalog.products(query.filter(limit: pageSize), by: principal)
-        func link(page: Int) -> String {
-            var components = URLComponents()
-            components.queryItems = [URLQueryItem(name: "page", value: String(page))]
-                + [("q", query.q), ("kind", query.kind), ("archived", query.archived), ("sort", query.sort)]
-                .compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
-            return components.percentEncodedQuery ?? ""
-        }
+        let filter = [("q", query.q), ("kind", query.kind), ("archived", query.archived), ("sort", query.sort)]
         let countText = total == 1 ? "1 product" : "\(total) products"
         return Layout.page("Products and services", request, status: status, notice: notice,
             .if(canWrite(principal), .p(.class("actions"),
                 .a(.class("button primary"), .href("/catalog/products/new"), .text("New product")))),
-            filters(query, exportQuery: link(page: 0)),
+            filters(query, exportQuery: Layout.queryString(filter)),
             .p(.class("muted"), .text(countText)),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("SKU"), .th("Name"), .th("Kind"), .th("Unit"), .th("Prices"), .th("Tax code"))),
@@ -118,9 +112,7 @@ enum ProductPages {
                     },
                     .if(products.isEmpty, .tr(.td(.attribute(named: "colspan", value: "6"), .class("muted"),
                                                   .text("No products match."))))))),
-            .nav(.class("pager"),
-                .if(page > 0, .a(.href("/catalog/products?\(link(page: page - 1))"), .text("← Previous"))),
-                .if((page + 1) * pageSize < total, .a(.href("/catalog/products?\(link(page: page + 1))"), .text("Next →")))),
+            Layout.pager("/catalog/products", page: page, pageSize: pageSize, total: total, query: filter),
             .if(canWrite(principal), Layout.importCard(request, action: "/catalog/products/import",
                 help: "A header row naming any of: \(CatalogService.csvColumns.joined(separator: ", ")), and price_EUR, "
                     + "price_USD, ... A row whose SKU exists updates the columns the file has; the others are created. "

@@ -158,6 +158,33 @@ enum Layout {
                 submit("Import")))
     }
 
+    /// A list's filter as an encoded query string; empty values are left out.
+    static func queryString(_ items: [(String, String?)]) -> String {
+        var components = URLComponents()
+        components.queryItems = items.compactMap { name, value in
+            value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) }
+        }
+        return components.percentEncodedQuery ?? ""
+    }
+
+    /// Previous and next links of a list shown `pageSize` rows a page, keeping its filter.
+    static func pager(_ path: String, page: Int, pageSize: Int, total: Int,
+                      query: [(String, String?)]) -> Node<HTML.BodyContext> {
+        func link(_ page: Int) -> String { "\(path)?\(queryString([("page", String(page))] + query))" }
+        return .nav(.class("pager"),
+            .if(page > 0, .a(.href(link(page - 1)), .text("← Previous"))),
+            .if((page + 1) * pageSize < total, .a(.href(link(page + 1)), .text("Next →"))))
+    }
+
+    /// A labelled select with its error beside it.
+    static func select(_ label: String, name: String, options: [(value: String, label: String)], value: String?,
+                       error: FormError?) -> Node<HTML.FormContext> {
+        .div(.class(error?.field == name ? "field invalid" : "field"), .label(.for(name), .text(label)),
+             .select(.id(name), .attribute(named: "name", value: name),
+                .group(options.map { option($0.value, $0.label, selected: (value ?? "") == $0.value) })),
+             .unwrap(error?.field == name ? error?.message : nil) { .p(.class("error"), .text($0)) })
+    }
+
     /// One choice of a select.
     static func option(_ value: String, _ label: String, selected: Bool) -> Node<HTML.SelectContext> {
         .element(named: "option", nodes: [.attribute(named: "value", value: value, ignoreIfValueIsEmpty: false),

@@ -125,16 +125,8 @@ enum PartnerPages {
         let page = max(query.page ?? 0, 0)
         let (partners, total) = try await request.parties.partners(query.filter(limit: pageSize), by: principal)
         let canWrite = principal.can(Permission("sales", .write)) || principal.can(Permission("purchasing", .write))
-        func link(page: Int) -> String {
-            var items = [URLQueryItem(name: "page", value: String(page))]
-            for (name, value) in [("q", query.q), ("role", query.role), ("archived", query.archived), ("sort", query.sort)] {
-                if let value, !value.isEmpty { items.append(URLQueryItem(name: name, value: value)) }
-            }
-            var components = URLComponents()
-            components.queryItems = items
-            return (components.percentEncodedQuery ?? "")
-        }
-        let exportQuery = link(page: 0)
+        let filter = [("q", query.q), ("role", query.role), ("archived", query.archived), ("sort", query.sort)]
+        let exportQuery = Layout.queryString(filter)
         let countText = total == 1 ? "1 partner" : "\(total) partners"
         return Layout.page("Customers and vendors", request, status: status, notice: notice,
             .if(canWrite, .p(.class("actions"),
@@ -154,9 +146,7 @@ enum PartnerPages {
                     },
                     .if(partners.isEmpty, .tr(.td(.attribute(named: "colspan", value: "6"), .class("muted"),
                                                   .text("No partners match."))))))),
-            .nav(.class("pager"),
-                .if(page > 0, .a(.href("/partners?\(link(page: page - 1))"), .text("← Previous"))),
-                .if((page + 1) * pageSize < total, .a(.href("/partners?\(link(page: page + 1))"), .text("Next →")))),
+            Layout.pager("/partners", page: page, pageSize: pageSize, total: total, query: filter),
             .if(canWrite, Layout.importCard(request, action: "/partners/import",
                 help: "A header row naming any of: \(PartiesService.csvColumns.joined(separator: ", ")). A row whose code "
                     + "exists updates the columns the file has; the others are created. Nothing is imported unless "

@@ -16,6 +16,13 @@ public enum ScheduledJobs {
 
     /// Runs every job for `asOf` (default: today in the company's time zone).
     public static func run(_ app: Application, asOf given: CivilDate? = nil) async throws -> [Outcome] {
+        var outcomes = try await bill(app, asOf: given)
+        outcomes += try await deliver(app)
+        return outcomes
+    }
+
+    /// The billing run for the day, once the company is set up.
+    static func bill(_ app: Application, asOf given: CivilDate?) async throws -> [Outcome] {
         let context = app.keelContext
         let db = app.db
         var outcomes: [Outcome] = []
@@ -26,6 +33,14 @@ public enum ScheduledJobs {
             outcomes.append(Outcome(job: "sales.billing", count: issued.count,
                                     summary: "\(issued.count) scheduled invoice(s) issued for periods due by \(asOf)"))
         }
+        return outcomes
+    }
+
+    /// Pending events, then webhooks (what the outbox dispatcher does every second inside `keel serve`).
+    static func deliver(_ app: Application) async throws -> [Outcome] {
+        let context = app.keelContext
+        let db = app.db
+        var outcomes: [Outcome] = []
         let delivered = try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: app.logger)
         outcomes.append(Outcome(job: "outbox", count: delivered, summary: "\(delivered) event(s) delivered"))
         let sent = try await Webhooks.deliverDue(on: db, send: OutboxDispatcher.webhookSender(app), clock: context.clock)
@@ -33,13 +48,13 @@ public enum ScheduledJobs {
         return outcomes
     }
 
-    /// Runs the jobs every `interval` inside `keel serve`.
+    /// Runs the billing every `interval` inside `keel serve` (events and webhooks have their own dispatcher there).
     static func start(_ app: Application, interval: Duration = .seconds(60)) {
         let logger = app.logger
         let task = Task.detached {
             while !Task.isCancelled {
                 do {
-                    for outcome in try await run(app) where outcome.count > 0 && outcome.job == "sales.billing" {
+                    for outcome in try await bill(app, asOf: nil) where outcome.count > 0 {
                         logger.info("\(outcome.job): \(outcome.summary)")
                     }
                 } catch {

@@ -35,8 +35,6 @@ enum SalesPages {
         routes.post("sales", "dunning", use: recordDunning)
     }
 
-    static func money(_ amount: Int64, _ currency: Currency) -> String { Money(minorUnits: amount, currency: currency).grouped }
-
     static func canWrite(_ request: Request) -> Bool { request.principal?.can(Permission("sales", .write)) ?? false }
 
     static func stateBadge(_ state: String) -> Node<HTML.BodyContext> {
@@ -70,7 +68,7 @@ enum SalesPages {
                 .div(.class("field"), .label(.for("customer"), .text("Customer code")),
                      .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
                 .button(.type(.submit), .text("Show")),
-                .a(.class("button"), .href("/sales/orders.csv?\(exportQuery([("status", query.status), ("customer", query.customer)]))"),
+                .a(.class("button"), .href("/sales/orders.csv?\(Layout.queryString([("status", query.status), ("customer", query.customer)]))"),
                    .text("Download CSV"))),
             .p(.class("muted"), .text(total == 1 ? "1 order" : "\(total) orders")),
             .div(.class("table-wrap"), .table(
@@ -83,11 +81,12 @@ enum SalesPages {
                             .td(.a(.href("/sales/customers/\(order.customerCode)"), .text(order.customerName))),
                             .td(.text(billingText(order.billing))),
                             .td(stateBadge(order.status.rawValue)),
-                            .td(.class("num"), .text("\(money(order.gross, order.currency)) \(order.currency.code)")))
+                            .td(.class("num"), .text("\(ReportPages.money(order.gross, order.currency)) \(order.currency.code)")))
                     },
                     .if(orders.isEmpty, .tr(.td(.attribute(named: "colspan", value: "6"), .class("muted"),
                                                 .text("No orders match."))))))),
-            pager("/sales/orders", page: page, total: total, query: [("status", query.status), ("customer", query.customer)]))
+            Layout.pager("/sales/orders", page: page, pageSize: pageSize, total: total,
+                         query: [("status", query.status), ("customer", query.customer)]))
     }
 
     static func billingText(_ plan: BillingPlan) -> String {
@@ -95,20 +94,6 @@ enum SalesPages {
         let every = ["month": "monthly", "quarter": "quarterly", "year": "yearly"][plan.interval.rawValue] ?? ""
         let count = plan.periods.map { "\($0) periods" } ?? "until cancelled"
         return "\(every) from \(plan.start), \(count), in \(plan.timing.rawValue)"
-    }
-
-    /// A list's filter as an encoded query string (empty values left out).
-    static func exportQuery(_ items: [(String, String?)]) -> String {
-        var components = URLComponents()
-        components.queryItems = items.compactMap { name, value in value.flatMap { $0.isEmpty ? nil : URLQueryItem(name: name, value: $0) } }
-        return components.percentEncodedQuery ?? ""
-    }
-
-    static func pager(_ path: String, page: Int, total: Int, query: [(String, String?)]) -> Node<HTML.BodyContext> {
-        func link(_ page: Int) -> String { "\(path)?\(exportQuery([("page", String(page))] + query))" }
-        return .nav(.class("pager"),
-            .if(page > 0, .a(.href(link(page - 1)), .text("← Previous"))),
-            .if((page + 1) * pageSize < total, .a(.href(link(page + 1)), .text("Next →"))))
     }
 
     /// The order form's flat fields; five line rows are offered.
@@ -171,10 +156,7 @@ enum SalesPages {
                                             .replacing("billing.", with: ""), message: $0.message) }
         let lineProblems = (error?.items ?? []).map(\.message)
         func choose(_ name: String, _ label: String, _ options: [(String, String)], _ value: String?) -> Node<HTML.FormContext> {
-            .div(.class(shown?.field == name ? "field invalid" : "field"), .label(.for(name), .text(label)),
-                 .select(.id(name), .attribute(named: "name", value: name),
-                    .group(options.map { Layout.option($0.0, $0.1, selected: (value ?? "") == $0.0) })),
-                 .unwrap(shown?.field == name ? shown?.message : nil) { .p(.class("error"), .text($0)) })
+            Layout.select(label, name: name, options: options.map { (value: $0.0, label: $0.1) }, value: value, error: shown)
         }
         return Layout.page("New order", request, status: status,
             .section(.class("card"), .form(.method(.post), .action("/sales/orders"),
@@ -292,12 +274,12 @@ enum SalesPages {
                     .td(.class("num"), .text("\(line.quantity)")),
                     .td(.class("num"), .text(Product.priceText(line.unitPrice, currency: currency.code))),
                     .td(.text(line.taxCode)),
-                    .td(.class("num"), .text(money(line.net, currency))), .td(.class("num"), .text(money(line.tax, currency))),
-                    .td(.class("num"), .text(money(line.gross, currency))))
+                    .td(.class("num"), .text(ReportPages.money(line.net, currency))), .td(.class("num"), .text(ReportPages.money(line.tax, currency))),
+                    .td(.class("num"), .text(ReportPages.money(line.gross, currency))))
             }),
             .tfoot(.tr(.th(.attribute(named: "colspan", value: "5"), .text("Total \(currency.code)")),
-                       .th(.class("num"), .text(money(net, currency))), .th(.class("num"), .text(money(tax, currency))),
-                       .th(.class("num"), .text(money(gross, currency)))))))
+                       .th(.class("num"), .text(ReportPages.money(net, currency))), .th(.class("num"), .text(ReportPages.money(tax, currency))),
+                       .th(.class("num"), .text(ReportPages.money(gross, currency)))))))
     }
 
     @Sendable static func confirmOrder(_ request: Request) async throws -> Response {
@@ -347,7 +329,7 @@ enum SalesPages {
                 .div(.class("field"), .label(.for("customer"), .text("Customer code")),
                      .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
                 .button(.type(.submit), .text("Show")),
-                .a(.class("button"), .href("/sales/invoices.csv?\(exportQuery([("state", query.state), ("kind", query.kind), ("customer", query.customer)]))"), .text("Download CSV"))),
+                .a(.class("button"), .href("/sales/invoices.csv?\(Layout.queryString([("state", query.state), ("kind", query.kind), ("customer", query.customer)]))"), .text("Download CSV"))),
             .p(.class("muted"), .text(total == 1 ? "1 document" : "\(total) documents")),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Number"), .th("Issued"), .th("Due"), .th("Customer"), .th("State"),
@@ -359,13 +341,13 @@ enum SalesPages {
                             .td(.text(invoice.issueDate.description)), .td(.text(invoice.dueDate.description)),
                             .td(.a(.href("/sales/customers/\(invoice.customerCode)"), .text(invoice.customerName))),
                             .td(stateBadge(invoice.state(today: today))),
-                            .td(.class("num"), .text("\(money(invoice.kind == .invoice ? invoice.gross : -invoice.gross, invoice.currency)) \(invoice.currency.code)")),
-                            .td(.class("num"), .text(money(invoice.open, invoice.currency))))
+                            .td(.class("num"), .text("\(ReportPages.money(invoice.kind == .invoice ? invoice.gross : -invoice.gross, invoice.currency)) \(invoice.currency.code)")),
+                            .td(.class("num"), .text(ReportPages.money(invoice.open, invoice.currency))))
                     },
                     .if(invoices.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
                                                   .text("No invoices match."))))))),
-            pager("/sales/invoices", page: max(query.page ?? 0, 0), total: total,
-                  query: [("state", query.state), ("kind", query.kind), ("customer", query.customer)]))
+            Layout.pager("/sales/invoices", page: max(query.page ?? 0, 0), pageSize: pageSize, total: total,
+                         query: [("state", query.state), ("kind", query.kind), ("customer", query.customer)]))
     }
 
     /// Every row a list's filter matches, read a page at a time, as CSV.
@@ -493,7 +475,7 @@ enum SalesPages {
             .unwrap(customer.taxID) { .p(.text("VAT id \($0)")) })
         let summaryRows: [Node<HTML.TableContext>] = invoice.taxSummary.map { line in
             .tr(.td(.text(line.taxCode)), .td(.class("num"), .text("\(line.rate) %")),
-                .td(.class("num"), .text(money(line.base, currency))), .td(.class("num"), .text(money(line.tax, currency))))
+                .td(.class("num"), .text(ReportPages.money(line.base, currency))), .td(.class("num"), .text(ReportPages.money(line.tax, currency))))
         }
         let summary: Node<HTML.BodyContext> = invoice.taxSummary.isEmpty ? .empty : .div(.class("table-wrap"), .table(
             .thead(.tr(.th("Tax"), .th(.class("num"), .text("Rate")), .th(.class("num"), .text("Base")),
@@ -501,7 +483,7 @@ enum SalesPages {
             .tbody(.group(summaryRows))))
         let notes: Node<HTML.BodyContext> = .group(invoice.taxSummary.compactMap(\.note).map { .p(.class("legal-note"), .text($0)) })
         let instructions: Node<HTML.BodyContext> = invoice.kind == .invoice ? .p(.class("payment-instructions"),
-            .text("Please pay \(money(invoice.open, currency)) \(currency.code) by \(invoice.dueDate), quoting "
+            .text("Please pay \(ReportPages.money(invoice.open, currency)) \(currency.code) by \(invoice.dueDate), quoting "
                   + "\(invoice.number ?? "the invoice number").")) : .empty
         return .article(.class("card invoice-doc"), head, to,
                         linesTable(invoice.lines, currency: currency, net: invoice.net, tax: invoice.tax, gross: invoice.gross),
@@ -512,7 +494,7 @@ enum SalesPages {
         guard !allocations.isEmpty else { return .empty }
         let rows: [Node<HTML.TableContext>] = allocations.map { allocation in
             .tr(.td(.text(allocation.date.description)), .td(.text(allocation.sourceNumber)),
-                .td(.text(allocation.targetNumber)), .td(.class("num"), .text(money(allocation.amount, currency))))
+                .td(.text(allocation.targetNumber)), .td(.class("num"), .text(ReportPages.money(allocation.amount, currency))))
         }
         return .section(.class("card"), .h2(.text("Payments and credits")),
             .div(.class("table-wrap"), .table(
@@ -587,12 +569,9 @@ enum SalesPages {
                 .form(.method(.post), .action("/sales/receipts"),
                     Layout.csrfField(request),
                     Layout.formError(shown, fields: ["customer", "date", "amount", "method", "reference"]),
-                    .div(.class(shown?.field == "customer" ? "field invalid" : "field"),
-                         .label(.for("customer"), .text("Customer")),
-                         .select(.id("customer"), .attribute(named: "name", value: "customer"),
-                            Layout.option("", "Choose…", selected: (form.customer ?? "").isEmpty),
-                            .group(customers.map { Layout.option($0.code, "\($0.name) (\($0.code))", selected: form.customer == $0.code) })),
-                         .unwrap(shown?.field == "customer" ? shown?.message : nil) { .p(.class("error"), .text($0)) }),
+                    Layout.select("Customer", name: "customer",
+                                  options: [("", "Choose…")] + customers.map { ($0.code, "\($0.name) (\($0.code))") },
+                                  value: form.customer, error: shown),
                     Layout.field("Date", name: "date", type: .date, value: form.date ?? "", error: shown, hint: "Empty: today"),
                     Layout.field("Amount", name: "amount", value: form.amount ?? "", error: shown, required: true,
                                  hint: "In the customer's currency; it goes to the oldest open invoices first"),
@@ -611,12 +590,12 @@ enum SalesPages {
                             .td(.text(receipt.date.description)),
                             .td(.a(.href("/sales/customers/\(receipt.customerCode)"), .text(receipt.customerName))),
                             .td(.text(receipt.method.rawValue)), .td(.text(receipt.reference ?? "")),
-                            .td(.class("num"), .text("\(money(receipt.amount, receipt.currency)) \(receipt.currency.code)")),
-                            .td(.class("num"), .text(money(receipt.unallocated, receipt.currency))))
+                            .td(.class("num"), .text("\(ReportPages.money(receipt.amount, receipt.currency)) \(receipt.currency.code)")),
+                            .td(.class("num"), .text(ReportPages.money(receipt.unallocated, receipt.currency))))
                     },
                     .if(receipts.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
                                                   .text("No payments yet."))))))),
-            pager("/sales/receipts", page: page, total: total, query: []))
+            Layout.pager("/sales/receipts", page: page, pageSize: pageSize, total: total, query: []))
     }
 
     @Sendable static func recordReceipt(_ request: Request) async throws -> Response {
@@ -626,9 +605,9 @@ enum SalesPages {
             let receipt = try await request.sales.recordReceipt(ReceiptInput(
                 customer: form.customer ?? "", date: form.date.flatMap { $0.isEmpty ? nil : $0 }, amount: form.amount ?? "",
                 method: form.method, reference: form.reference), by: principal)
-            let left = receipt.unallocated == 0 ? "" : "; \(money(receipt.unallocated, receipt.currency)) kept as credit"
+            let left = receipt.unallocated == 0 ? "" : "; \(ReportPages.money(receipt.unallocated, receipt.currency)) kept as credit"
             return try await renderReceipts(request, form: ReceiptForm(method: "bank"), error: nil,
-                                            notice: "Receipt \(receipt.number) recorded, \(money(receipt.allocated, receipt.currency)) allocated\(left).")
+                                            notice: "Receipt \(receipt.number) recorded, \(ReportPages.money(receipt.allocated, receipt.currency)) allocated\(left).")
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
             return try await renderReceipts(request, form: form, error: error, notice: nil, status: .unprocessableEntity)
         }
@@ -636,11 +615,16 @@ enum SalesPages {
 
     // MARK: Receivables
 
+    /// The `asOf` of a report's query, if given.
+    static func asOfQuery(_ request: Request) throws -> CivilDate? {
+        guard let text = try? request.query.get(String.self, at: "asOf"), !text.isEmpty else { return nil }
+        return try CivilDate.parse(text, field: "asOf")
+    }
+
     @Sendable static func aging(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
         let sales = request.sales
-        let asOf = try await sales.day(try (try? request.query.get(String.self, at: "asOf")).flatMap { $0.isEmpty ? nil : $0 }
-            .map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") })
+        let asOf = try await sales.day(try asOfQuery(request))
         let report = try await sales.aging(asOf: asOf, by: principal)
         let labels = ReceivableRules.Bucket.allCases.map(\.label)
         return Layout.page("Receivables aging", request,
@@ -661,17 +645,17 @@ enum SalesPages {
                     .forEach(report.rows) { row in
                         .tr(.td(.a(.href("/sales/customers/\(row.customerCode)"), .text(row.customerName))),
                             .td(.text(row.currency.code)),
-                            .group(row.buckets.map { .td(.class("num"), .text(money($0, row.currency))) }),
-                            .td(.class("num"), .text(money(row.credit, row.currency))),
-                            .td(.class("num"), .strong(.text(money(row.total, row.currency)))))
+                            .group(row.buckets.map { .td(.class("num"), .text(ReportPages.money($0, row.currency))) }),
+                            .td(.class("num"), .text(ReportPages.money(row.credit, row.currency))),
+                            .td(.class("num"), .strong(.text(ReportPages.money(row.total, row.currency)))))
                     },
                     .if(report.rows.isEmpty, .tr(.td(.attribute(named: "colspan", value: "9"), .class("muted"),
                                                      .text("Nothing is owed on \(asOf).")))),
                     .forEach(report.totals) { row in
                         .tr(.class("total"), .th(.text("Total")), .td(.text(row.currency.code)),
-                            .group(row.buckets.map { .td(.class("num"), .strong(.text(money($0, row.currency)))) }),
-                            .td(.class("num"), .strong(.text(money(row.credit, row.currency)))),
-                            .td(.class("num"), .strong(.text(money(row.total, row.currency)))))
+                            .group(row.buckets.map { .td(.class("num"), .strong(.text(ReportPages.money($0, row.currency)))) }),
+                            .td(.class("num"), .strong(.text(ReportPages.money(row.credit, row.currency)))),
+                            .td(.class("num"), .strong(.text(ReportPages.money(row.total, row.currency)))))
                     }))),
             .p(.class("muted"), .text("The total equals the receivable accounts' balance in the trial balance on the same day.")))
     }
@@ -694,7 +678,7 @@ enum SalesPages {
             .section(.class("card"),
                 .p(.text("Customer \(statement.customerCode) · "), .a(.href("/partners/\(statement.customerCode)"), .text("record")),
                    .text(" · "), .a(.href("/sales/invoices?customer=\(statement.customerCode)"), .text("all documents"))),
-                .h2(.text("Balance \(money(statement.closing, currency)) \(currency.code) on \(to)"))),
+                .h2(.text("Balance \(ReportPages.money(statement.closing, currency)) \(currency.code) on \(to)"))),
             .section(.class("card"), .h2(.text("Open items")),
                 .div(.class("table-wrap"), .table(
                     .thead(.tr(.th("Number"), .th("Issued"), .th("Due"), .th("State"), .th(.class("num"), .text("Open")))),
@@ -702,7 +686,7 @@ enum SalesPages {
                         .tr(.td(.a(.href("/sales/invoices/\(item.number ?? item.id)"), .text(item.number ?? "draft"))),
                             .td(.text(item.issueDate.description)), .td(.text(item.dueDate.description)),
                             .td(stateBadge(item.state(today: today))),
-                            .td(.class("num"), .text(money(item.kind == .invoice ? item.open : -item.open, item.currency))))
+                            .td(.class("num"), .text(ReportPages.money(item.kind == .invoice ? item.open : -item.open, item.currency))))
                     }, .if(open.isEmpty, .tr(.td(.attribute(named: "colspan", value: "5"), .class("muted"),
                                                  .text("Nothing open")))))))),
             .section(.class("card statement"), .h2(.text("Statement \(from) – \(to)")),
@@ -717,20 +701,20 @@ enum SalesPages {
                                .th(.class("num"), .text("Credit")), .th(.class("num"), .text("Balance")))),
                     .tbody(
                         .tr(.td(.text(from.description)), .td(.text("Opening balance")), .td(), .td(), .td(),
-                            .td(.class("num"), .text(money(statement.opening, currency)))),
+                            .td(.class("num"), .text(ReportPages.money(statement.opening, currency)))),
                         .forEach(statement.lines) { line in
                             .tr(.td(.text(line.date.description)),
                                 .td(.text("\(line.kind.replacing("_", with: " ")) \(line.number)")),
                                 .td(.text(line.dueDate?.description ?? "")),
-                                .td(.class("num"), .text(line.debit == 0 ? "" : money(line.debit, currency))),
-                                .td(.class("num"), .text(line.credit == 0 ? "" : money(line.credit, currency))),
-                                .td(.class("num"), .text(money(line.balance, currency))))
+                                .td(.class("num"), .text(line.debit == 0 ? "" : ReportPages.money(line.debit, currency))),
+                                .td(.class("num"), .text(line.credit == 0 ? "" : ReportPages.money(line.credit, currency))),
+                                .td(.class("num"), .text(ReportPages.money(line.balance, currency))))
                         },
                         .tr(.class("total"), .th(.text(to.description)), .th(.text("Closing balance")), .td(), .td(), .td(),
-                            .th(.class("num"), .text(money(statement.closing, currency))))))),
+                            .th(.class("num"), .text(ReportPages.money(statement.closing, currency))))))),
                 .p(.class("muted"), .text("Closing balance by age: "
                     + zip(ReceivableRules.Bucket.allCases.map(\.label) + ["credit"], statement.aging)
-                        .map { "\($0.0) \(money($0.1, currency))" }.joined(separator: " · ")))))
+                        .map { "\($0.0) \(ReportPages.money($0.1, currency))" }.joined(separator: " · ")))))
     }
 
     // MARK: Dunning
@@ -742,21 +726,20 @@ enum SalesPages {
     static func renderDunning(_ request: Request, notice: String?) async throws -> Response {
         let principal = try request.requirePrincipal()
         let sales = request.sales
-        let asOf = try await sales.day(try (try? request.query.get(String.self, at: "asOf")).flatMap { $0.isEmpty ? nil : $0 }
-            .map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") })
+        let asOf = try await sales.day(try asOfQuery(request))
         let items = try await sales.dunningProposal(asOf: asOf, by: principal)
         let history = try await sales.dunningHistory(limit: 50, by: principal)
         let itemRows: [Node<HTML.TableContext>] = items.map { item in
             .tr(.td(.a(.href("/sales/customers/\(item.customerCode)"), .text(item.customerName))),
                 .td(.a(.href("/sales/invoices/\(item.invoiceNumber)"), .text(item.invoiceNumber))),
                 .td(.text(item.dueDate.description)), .td(.class("num"), .text(String(item.daysOverdue))),
-                .td(.class("num"), .text("\(money(item.open, item.currency)) \(item.currency.code)")),
+                .td(.class("num"), .text("\(ReportPages.money(item.open, item.currency)) \(item.currency.code)")),
                 .td(.text("\(item.level.level): \(item.level.title)")),
                 .td(.text(item.previousLevel == 0 ? "none" : String(item.previousLevel))))
         }
         let historyRows: [Node<HTML.TableContext>] = history.map { record in
             .tr(.td(.text(record.date.description)), .td(.text(record.invoiceNumber)), .td(.text(record.customerCode)),
-                .td(.text(String(record.level))), .td(.class("num"), .text(money(record.open, record.currency))),
+                .td(.text(String(record.level))), .td(.class("num"), .text(ReportPages.money(record.open, record.currency))),
                 .td(.text(record.createdBy)))
         }
         let levels = DunningRules.standardLevels.map { "\($0.level) \($0.title) from \($0.daysOverdue) days" }
@@ -789,8 +772,7 @@ enum SalesPages {
     @Sendable static func recordDunning(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
         let sales = request.sales
-        let asOf = try await sales.day(try (try? request.query.get(String.self, at: "asOf")).flatMap { $0.isEmpty ? nil : $0 }
-            .map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") })
+        let asOf = try await sales.day(try asOfQuery(request))
         let items = try await sales.runDunning(asOf: asOf, by: principal)
         return try await renderDunning(request, notice: "\(items.count) reminders recorded for \(asOf).")
     }

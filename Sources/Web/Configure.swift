@@ -130,6 +130,7 @@ func registerPages(_ app: Application) {
     ProductPages.register(signedIn)
     SalesPages.register(signedIn)
     WebhookPages.register(signedIn)
+    CompanyPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

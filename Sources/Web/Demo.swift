@@ -41,6 +41,11 @@ public enum Demo {
         let company = try await ledger.setUpCompany(name: "Keel Demo Company", currency: "EUR", fiscalYearStartMonth: 1,
                                                     timeZone: "Europe/Berlin", by: .system)
         let today = company.today(app.keelContext.clock)
+        try await ledger.setCompanyDetails(CompanyDetails(
+            address: Address(line1: "Friedrichstraße 100", postalCode: "10117", city: "Berlin", country: "DE"),
+            taxID: "DE123456789", registrationID: "HRB 123456 B, Amtsgericht Charlottenburg",
+            iban: "DE89370400440532013000", bic: "COBADEFFXXX", email: "billing@keel-demo.example", phone: "+49 30 1234567"),
+            by: .system)
         for code in [
             TaxCodeInput(code: "VAT19", name: "VAT 19 %", rate: "19", account: "2100"),
             TaxCodeInput(code: "VAT7", name: "VAT 7 % (reduced)", rate: "7", account: "2100"),

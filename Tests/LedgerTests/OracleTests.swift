@@ -5,40 +5,6 @@ import Kernel
 import Platform
 import Testing
 
-/// External accounting tools used as reference implementations. Missing tools skip the tests visibly on a
-/// developer machine; CI sets KEEL_REQUIRE_ORACLES=1, under which a missing tool fails.
-enum Oracles {
-    static let required = ProcessInfo.processInfo.environment["KEEL_REQUIRE_ORACLES"] == "1"
-
-    static func path(_ tool: String) -> String? {
-        let searched = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-            + ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"]
-        return searched.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static func usable(_ tool: String) -> Bool { required || path(tool) != nil }
-
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        guard let executable = path(tool) else {
-            throw DomainError.invalid("test.oracle_missing", "\(tool) is not installed (KEEL_REQUIRE_ORACLES=1)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw DomainError.invalid("test.oracle_failed", "\(tool) \(arguments.joined(separator: " ")): \(text)")
-        }
-        return text
-    }
-}
-
 /// A deterministic pseudo-random company journal: sales, purchases, payroll, rent, USD income.
 func generatedBooks(entries: Int, seed: UInt64) -> [ProposedEntry] {
     var state = seed

@@ -1,33 +1,5 @@
 import Kernel
 
-/// A postal address; every part optional, the country as an ISO 3166 alpha-2 code.
-public struct Address: Sendable, Codable, Equatable {
-    public var line1: String?
-    public var line2: String?
-    public var postalCode: String?
-    public var city: String?
-    public var region: String?
-    public var country: String?
-
-    public init(line1: String? = nil, line2: String? = nil, postalCode: String? = nil, city: String? = nil,
-                region: String? = nil, country: String? = nil) {
-        self.line1 = line1
-        self.line2 = line2
-        self.postalCode = postalCode
-        self.city = city
-        self.region = region
-        self.country = country
-    }
-
-    public var isEmpty: Bool { [line1, line2, postalCode, city, region, country].allSatisfy { ($0 ?? "").isEmpty } }
-
-    /// The address as printed on a letter, one line per part that is there.
-    public var lines: [String] {
-        [line1, line2, [postalCode, city].compactMap { $0 }.joined(separator: " "), region, country]
-            .compactMap { $0 }.filter { !$0.isEmpty }
-    }
-}
-
 /// A person to talk to at a partner.
 public struct Contact: Sendable, Codable, Equatable {
     public var name: String

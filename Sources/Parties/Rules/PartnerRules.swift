@@ -58,7 +58,7 @@ public enum PartnerRules {
             return try TaxID.normalize(text)
         }
         let email = optional(input.email)
-        if let email, !isEmail(email) {
+        if let email, !EmailAddress.isPlausible(email) {
             fail("email", "parties.partner.email_invalid", "'\(email)' is not an email address")
         }
         let phone = optional(input.phone)
@@ -88,15 +88,15 @@ public enum PartnerRules {
                      "A credit limit is in the partner's currency: set the currency too")
             }
         }
-        let billing = address(input.billingAddress, field: "billingAddress", &problems)
-        let shipping = address(input.shippingAddress, field: "shippingAddress", &problems)
+        let billing = Address.validated(input.billingAddress, field: "billingAddress", &problems)
+        let shipping = Address.validated(input.shippingAddress, field: "shippingAddress", &problems)
         let iban = check("iban") { () throws(DomainError) -> String? in
             guard let text = optional(input.iban) else { return nil }
             return try IBAN.normalize(text)
         }
-        let bic = optional(input.bic)?.uppercased()
-        if let bic, !(bic.count == 8 || bic.count == 11) || !bic.unicodeScalars.allSatisfy(\.isASCIIAlphanumeric) {
-            fail("bic", "parties.partner.bic_invalid", "'\(bic)' is not a BIC (8 or 11 letters and digits)")
+        let bic = check("bic") { () throws(DomainError) -> String? in
+            guard let text = optional(input.bic) else { return nil }
+            return try BIC.normalize(text)
         }
         let notes = optional(input.notes)
         if let notes, notes.count > notesLengthMax {
@@ -113,27 +113,6 @@ public enum PartnerRules {
                      bic: bic, notes: notes, contacts: contacts)
     }
 
-    static func address(_ given: Address?, field: String, _ problems: inout [DomainError.Item]) -> Address {
-        guard let given else { return Address() }
-        var address = Address(line1: optional(given.line1), line2: optional(given.line2),
-                              postalCode: optional(given.postalCode), city: optional(given.city),
-                              region: optional(given.region), country: optional(given.country)?.uppercased())
-        for (part, value) in [("line1", address.line1), ("line2", address.line2), ("postalCode", address.postalCode),
-                              ("city", address.city), ("region", address.region)] {
-            if let value, value.count > textLengthMax {
-                problems.append(.init(field: "\(field).\(part)", code: "parties.address.too_long",
-                                      message: "An address line has at most \(textLengthMax) characters"))
-            }
-        }
-        if let country = address.country,
-           country.count != 2 || !country.unicodeScalars.allSatisfy(\.isASCIILetter) {
-            problems.append(.init(field: "\(field).country", code: "parties.address.country_invalid",
-                                  message: "'\(country)' is not a country code (two letters, ISO 3166: DE, FR, US)"))
-            address.country = nil
-        }
-        return address
-    }
-
     static func contacts(_ given: [Contact], _ problems: inout [DomainError.Item]) -> [Contact] {
         if given.count > contactsMax {
             problems.append(.init(field: "contacts", code: "parties.contact.too_many",
@@ -146,7 +125,7 @@ public enum PartnerRules {
                                       message: "Contact \(index + 1) needs a name of 1 to \(textLengthMax) characters"))
             }
             let email = optional(contact.email)
-            if let email, !isEmail(email) {
+            if let email, !EmailAddress.isPlausible(email) {
                 problems.append(.init(index: index, field: "contacts[\(index)].email", code: "parties.contact.email_invalid",
                                       message: "Contact \(index + 1): '\(email)' is not an email address"))
             }
@@ -154,14 +133,6 @@ public enum PartnerRules {
         }
     }
 
-    /// Something@something.tld, no spaces, at most 254 characters: the check a form can make without mailing.
-    public static func isEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard text.count <= 254, parts.count == 2, !parts[0].isEmpty, !text.unicodeScalars.contains(where: { $0 == " " }),
-              let dot = parts[1].lastIndex(of: "."), dot != parts[1].startIndex,
-              parts[1].index(after: dot) != parts[1].endIndex else { return false }
-        return true
-    }
 
     /// Trimmed text, or nil for nothing or blanks.
     static func optional(_ text: String?) -> String? {

@@ -1,5 +1,6 @@
 import Catalog
 import Foundation
+import OpenAPIRuntime
 import Kernel
 import Platform
 import Sales
@@ -94,6 +95,14 @@ extension APIHandler {
         let sales = request.sales
         let invoice = try await sales.issueInvoice(input.path.reference, by: try request.requirePrincipal())
         return .ok(.init(body: .json(invoice.api(today: try await sales.day(nil)))))
+    }
+
+    func getEInvoice(_ input: Operations.GetEInvoice.Input) async throws -> Operations.GetEInvoice.Output {
+        let syntax = EInvoice.Syntax(rawValue: input.query.syntax?.rawValue ?? "cii") ?? .cii
+        // The generated server percent-encodes header values, so no Content-Disposition here; the pages send one.
+        let (_, xml) = try await request.sales.eInvoice(input.path.reference, syntax: syntax,
+                                                        by: try request.requirePrincipal())
+        return .ok(.init(body: .xml(HTTPBody(xml))))
     }
 
     func createCreditNote(_ input: Operations.CreateCreditNote.Input) async throws -> Operations.CreateCreditNote.Output {

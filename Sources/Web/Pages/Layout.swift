@@ -28,6 +28,7 @@ enum Navigation {
         NavItem(title: "Receipts", path: "/sales/receipts", permission: Permission("sales", .read)),
         NavItem(title: "Receivables aging", path: "/sales/aging", permission: Permission("sales", .read)),
         NavItem(title: "Dunning", path: "/sales/dunning", permission: Permission("sales", .read)),
+        NavItem(title: "Company", path: "/admin/company", permission: Permission("settings", .admin)),
         NavItem(title: "Users", path: "/admin/users", permission: Permission("users", .read)),
         NavItem(title: "Roles", path: "/admin/roles", permission: Permission("users", .read)),
         NavItem(title: "API tokens", path: "/tokens", permission: nil),
@@ -196,6 +197,18 @@ enum Layout {
     static func formError(_ error: FormError?, fields: [String]) -> Node<HTML.FormContext> {
         guard let error, error.field.map({ !fields.contains($0) }) ?? true else { return .empty }
         return .p(.class("error banner"), .attribute(named: "role", value: "alert"), .text(error.message))
+    }
+
+    /// An address as a fieldset of inputs named `<prefix>Line1`, `<prefix>Line2`, `<prefix>PostalCode`, `<prefix>City`,
+    /// `<prefix>Region` and `<prefix>Country`, with `values` in that order.
+    static func address(_ prefix: String, _ title: String, _ values: [String?], error: FormError?) -> Node<HTML.FormContext> {
+        func input(_ label: String, _ part: String, _ index: Int, hint: String? = nil) -> Node<HTML.FormContext> {
+            field(label, name: prefix + part, value: values[index] ?? "", error: error, hint: hint)
+        }
+        return .fieldset(.class("field"), .element(named: "legend", text: title),
+            input("Street", "Line1", 0), input("Line 2", "Line2", 1), input("Postal code", "PostalCode", 2),
+            input("City", "City", 3), input("Region", "Region", 4),
+            input("Country", "Country", 5, hint: "Two letters: DE, FR, US"))
     }
 
     static func submit(_ title: String, style: String = "primary") -> Node<HTML.FormContext> {

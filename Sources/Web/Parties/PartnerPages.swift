@@ -228,11 +228,7 @@ enum PartnerPages {
             Layout.field(label, name: name, value: value ?? "", error: shown, required: required, hint: hint)
         }
         func address(_ prefix: String, _ title: String, _ values: [String?]) -> Node<HTML.FormContext> {
-            .fieldset(.class("field"), .element(named: "legend", text: title),
-                field("Street", "\(prefix)Line1", values[0]), field("Line 2", "\(prefix)Line2", values[1]),
-                field("Postal code", "\(prefix)PostalCode", values[2]), field("City", "\(prefix)City", values[3]),
-                field("Region", "\(prefix)Region", values[4]),
-                field("Country", "\(prefix)Country", values[5], hint: "Two letters: DE, FR, US"))
+            Layout.address(prefix, title, values, error: shown)
         }
         return Layout.page(title, request, status: status, notice: notice,
             .unwrap(partner) { partner in

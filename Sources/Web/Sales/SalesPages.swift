@@ -26,6 +26,7 @@ enum SalesPages {
         routes.get("sales", "invoices.csv", use: invoicesCSV)
         routes.get("sales", "invoices", ":number", use: invoice)
         routes.post("sales", "invoices", ":number", "issue", use: issueInvoice)
+        routes.get("sales", "invoices", ":number", "e-invoice", use: eInvoice)
         routes.post("sales", "invoices", ":number", "credit-note", use: creditNote)
         routes.get("sales", "receipts", use: receipts)
         routes.post("sales", "receipts", use: recordReceipt)
@@ -438,10 +439,9 @@ enum SalesPages {
                               status: HTTPResponseStatus = .ok) async throws -> Response {
         let principal = try request.requirePrincipal()
         let sales = request.sales
-        let invoice = try await sales.invoice(request.parameters.get("number") ?? "", by: principal)
+        let input = try await sales.eInvoiceInput(request.parameters.get("number") ?? "", by: principal)
+        let invoice = input.invoice
         let allocations = try await sales.allocations(of: invoice.id, by: principal)
-        let company = try await LedgerService(db: request.db, context: request.context).requireCompany()
-        let customer = try await request.parties.partner(invoice.customerID, by: principal)
         let today = try await sales.day(nil)
         let title = invoice.kind == .invoice ? "Invoice" : "Credit note"
         let currency = invoice.currency
@@ -450,29 +450,70 @@ enum SalesPages {
             .if(canWrite(request) && invoice.status == .draft,
                 .form(.method(.post), .action("/sales/invoices/\(invoice.id)/issue"), .class("inline"),
                       Layout.csrfField(request), Layout.submit("Issue and post"))))
-        let document = invoiceDocument(invoice, title: title, company: company, customer: customer)
+        let document = invoiceDocument(input, title: title)
         let paid = allocationsSection(allocations, currency: currency)
         let credit: Node<HTML.BodyContext> = canWrite(request) && invoice.kind == .invoice && invoice.status == .issued
             ? creditSection(request, invoice: invoice, error: error) : .empty
         return Layout.page("\(title) \(invoice.number ?? "(draft)")", request, status: status, notice: notice,
-                           actions, document, paid, credit)
+                           actions, document, eInvoiceSection(input, principal: principal), paid, credit)
     }
 
-    static func invoiceDocument(_ invoice: Invoice, title: String, company: Company, customer: Partner) -> Node<HTML.BodyContext> {
+    /// Download links for the EN 16931 files, or what is missing before they can be written.
+    static func eInvoiceSection(_ input: EInvoice.Input, principal: Principal) -> Node<HTML.BodyContext> {
+        guard input.invoice.status == .issued else { return .empty }
+        let problems = EInvoice.problems(input)
+        let path = "/sales/invoices/\(input.invoice.number ?? input.invoice.id)"
+        guard problems.isEmpty else {
+            let fixes: Node<HTML.BodyContext> = .p(.text("Fix them on "),
+                .if(principal.can(Permission("settings", .admin)), .a(.href("/admin/company"), .text("the company page"))),
+                .if(principal.can(Permission("settings", .admin)), .text(" or ")),
+                .a(.href("/partners/\(input.invoice.customerCode)"), .text("the customer's record")), .text("."))
+            return .section(.class("card no-print"), .h2(.text("E-invoice")),
+                .p(.text("An EN 16931 e-invoice cannot be written yet:")),
+                .ul(.forEach(problems) { .li(.text($0.message)) }), fixes)
+        }
+        return .section(.class("card no-print"), .h2(.text("E-invoice")),
+            .p(.text("EN 16931 XML: "),
+               .a(.href("\(path)/e-invoice?syntax=cii"), .text("CII (Factur-X / ZUGFeRD EN 16931)")), .text(" · "),
+               .a(.href("\(path)/e-invoice?syntax=ubl"), .text("UBL 2.1 (Peppol BIS Billing 3.0)"))))
+    }
+
+    @Sendable static func eInvoice(_ request: Request) async throws -> Response {
+        let text = (try? request.query.get(String.self, at: "syntax")) ?? "cii"
+        guard let syntax = EInvoice.Syntax(rawValue: text) else {
+            throw DomainError.invalid("sales.einvoice.syntax_unknown", "'\(text)' is not an e-invoice syntax: cii or ubl",
+                                      field: "syntax")
+        }
+        let (filename, xml) = try await request.sales.eInvoice(request.parameters.get("number") ?? "", syntax: syntax,
+                                                               by: try request.requirePrincipal())
+        let response = Response(status: .ok, body: .init(string: xml))
+        response.headers.contentType = .xml
+        response.headers.contentDisposition = .init(.attachment, filename: filename)
+        return response
+    }
+
+    static func invoiceDocument(_ input: EInvoice.Input, title: String) -> Node<HTML.BodyContext> {
+        let invoice = input.invoice
         let currency = invoice.currency
+        let seller = input.seller
         let head: Node<HTML.BodyContext> = .div(.class("invoice-head"),
-            .div(.strong(.text(company.name)), .p(.class("muted"), .text("Seller"))),
+            .div(.class("invoice-seller"), .strong(.text(seller.name)),
+                 .forEach(seller.address.lines) { .p(.text($0)) },
+                 .unwrap(seller.taxID) { .p(.text("VAT id \($0)")) },
+                 .unwrap(seller.registrationID) { .p(.text($0)) },
+                 .unwrap(seller.email) { .p(.text($0)) }),
             .div(.class("invoice-meta"),
                 .h2(.text("\(title) \(invoice.number ?? "draft")")),
                 .p(.text("Date \(invoice.issueDate)")),
                 .if(invoice.kind == .invoice, .p(.text("Due \(invoice.dueDate) (\(invoice.paymentTerms))"))),
                 .unwrap(invoice.creditedInvoiceNumber) { .p(.text("Corrects invoice \($0)")) },
                 .unwrap(invoice.period.flatMap { $0.start == $0.end ? nil : $0 }) { .p(.text("Period \($0.start) – \($0.end)")) },
-                .unwrap(invoice.orderNumber) { .p(.text("Order \($0)")) }))
+                .unwrap(invoice.orderNumber) { .p(.text("Order \($0)")) },
+                .unwrap(invoice.reference) { .p(.text("Your reference \($0)")) }))
         let to: Node<HTML.BodyContext> = .div(.class("invoice-to"),
             .p(.strong(.text(invoice.customerName)), .text(" (\(invoice.customerCode))")),
-            .forEach(customer.billingAddress.lines) { .p(.text($0)) },
-            .unwrap(customer.taxID) { .p(.text("VAT id \($0)")) })
+            .forEach(input.buyer.address.lines) { .p(.text($0)) },
+            .unwrap(input.buyer.taxID) { .p(.text("VAT id \($0)")) })
         let summaryRows: [Node<HTML.TableContext>] = invoice.taxSummary.map { line in
             .tr(.td(.text(line.taxCode)), .td(.class("num"), .text("\(line.rate) %")),
                 .td(.class("num"), .text(ReportPages.money(line.base, currency))), .td(.class("num"), .text(ReportPages.money(line.tax, currency))))
@@ -482,9 +523,10 @@ enum SalesPages {
                        .th(.class("num"), .text("Tax")))),
             .tbody(.group(summaryRows))))
         let notes: Node<HTML.BodyContext> = .group(invoice.taxSummary.compactMap(\.note).map { .p(.class("legal-note"), .text($0)) })
+        let bank = input.iban.map { " to IBAN \(IBAN.printed($0))" + (input.bic.map { " (BIC \($0))" } ?? "") } ?? ""
         let instructions: Node<HTML.BodyContext> = invoice.kind == .invoice ? .p(.class("payment-instructions"),
-            .text("Please pay \(ReportPages.money(invoice.open, currency)) \(currency.code) by \(invoice.dueDate), quoting "
-                  + "\(invoice.number ?? "the invoice number").")) : .empty
+            .text("Please pay \(ReportPages.money(invoice.open, currency)) \(currency.code)\(bank) by \(invoice.dueDate), "
+                  + "quoting \(invoice.number ?? "the invoice number").")) : .empty
         return .article(.class("card invoice-doc"), head, to,
                         linesTable(invoice.lines, currency: currency, net: invoice.net, tax: invoice.tax, gross: invoice.gross),
                         summary, notes, instructions)

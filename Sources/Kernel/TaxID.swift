@@ -1,4 +1,4 @@
-import Kernel
+import Foundation
 
 /// Tax identification numbers. A VAT number that starts with a prefix whose format is known (the EU member
 /// states, Northern Ireland, the United Kingdom, Switzerland, Norway) must match that format; any other tax id
@@ -29,7 +29,7 @@ public enum TaxID {
             let rest = Array(compact.unicodeScalars.dropFirst(2))
             guard formats.contains(where: { matches(rest, $0) }) else {
                 let country = compact.prefix(2)
-                throw .invalid("parties.tax_id.format",
+                throw .invalid("tax_id.format",
                                "'\(trimmed)' is not a \(country) VAT number, which is "
                                + formats.map { "\(country)\(describe($0))" }.joined(separator: " or "), field: field)
             }
@@ -38,10 +38,15 @@ public enum TaxID {
         guard (2...lengthMax).contains(trimmed.count),
               trimmed.unicodeScalars.allSatisfy({ $0.isASCIIAlphanumeric || " -./".unicodeScalars.contains($0) }),
               trimmed.unicodeScalars.contains(where: \.isASCIIDigit) else {
-            throw .invalid("parties.tax_id.invalid", "'\(trimmed)' is not a tax id: 2 to \(lengthMax) letters and "
+            throw .invalid("tax_id.invalid", "'\(trimmed)' is not a tax id: 2 to \(lengthMax) letters and "
                            + "digits (with spaces, dots or dashes), at least one digit", field: field)
         }
         return trimmed.uppercased()
+    }
+
+    /// Whether a normalized tax id is a VAT number: it starts with a prefix whose VAT format is known.
+    public static func isVAT(_ compact: String) -> Bool {
+        compact.count > 2 && vatFormats[String(compact.prefix(2))] != nil
     }
 
     static func matches(_ scalars: [Unicode.Scalar], _ format: String) -> Bool {

@@ -1,4 +1,4 @@
-import Kernel
+import Foundation
 
 /// International bank account numbers (ISO 13616): country code, two check digits, and a national part whose
 /// length the country fixes. Checked by length per country and by the mod-97 checksum.
@@ -18,19 +18,19 @@ public enum IBAN {
     public static func normalize(_ text: String, field: String = "iban") throws(DomainError) -> String {
         let compact = String(text.unicodeScalars.filter { $0 != " " && $0 != "-" }).uppercased()
         guard compact.count >= 5, compact.unicodeScalars.allSatisfy({ $0.isASCIIAlphanumeric }) else {
-            throw .invalid("parties.iban.invalid", "'\(text)' is not an IBAN (letters and digits, like DE89 3704 0044 "
+            throw .invalid("iban.invalid", "'\(text)' is not an IBAN (letters and digits, like DE89 3704 0044 "
                            + "0532 0130 00)", field: field)
         }
         let country = String(compact.prefix(2))
         guard let length = lengths[country] else {
-            throw .invalid("parties.iban.country_unknown", "'\(country)' is not a country that uses IBANs", field: field)
+            throw .invalid("iban.country_unknown", "'\(country)' is not a country that uses IBANs", field: field)
         }
         guard compact.count == length else {
-            throw .invalid("parties.iban.length", "An IBAN from \(country) has \(length) characters, not \(compact.count)",
+            throw .invalid("iban.length", "An IBAN from \(country) has \(length) characters, not \(compact.count)",
                            field: field)
         }
         guard checksum(compact) == 1 else {
-            throw .invalid("parties.iban.checksum", "'\(text)' fails the IBAN check digits: a character is mistyped",
+            throw .invalid("iban.checksum", "'\(text)' fails the IBAN check digits: a character is mistyped",
                            field: field)
         }
         return compact
@@ -59,8 +59,23 @@ public enum IBAN {
     }
 }
 
+/// Bank identifier codes (ISO 9362): four letters for the bank, two for the country, two letters or digits for
+/// the location, and an optional three for the branch.
+public enum BIC {
+    public static func normalize(_ text: String, field: String = "bic") throws(DomainError) -> String {
+        let compact = String(text.unicodeScalars.filter { $0 != " " }).uppercased()
+        let scalars = Array(compact.unicodeScalars)
+        guard scalars.count == 8 || scalars.count == 11, scalars.prefix(6).allSatisfy(\.isASCIILetter),
+              scalars.dropFirst(6).allSatisfy(\.isASCIIAlphanumeric) else {
+            throw .invalid("bic.invalid", "'\(text)' is not a BIC (6 letters, then 2 or 5 letters or digits, like "
+                           + "COBADEFFXXX)", field: field)
+        }
+        return compact
+    }
+}
+
 extension Unicode.Scalar {
-    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
-    var isASCIILetter: Bool { ("A"..."Z").contains(self) || ("a"..."z").contains(self) }
-    var isASCIIAlphanumeric: Bool { isASCIIDigit || isASCIILetter }
+    package var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+    package var isASCIILetter: Bool { ("A"..."Z").contains(self) || ("a"..."z").contains(self) }
+    package var isASCIIAlphanumeric: Bool { isASCIIDigit || isASCIILetter }
 }

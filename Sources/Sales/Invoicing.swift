@@ -364,36 +364,48 @@ extension SalesService {
             } else {
                 lines = invoice.lines
             }
-            lines = lines.enumerated().map { index, line in
-                DocumentLine(lineNo: index + 1, sku: line.sku, description: line.description, quantity: line.quantity,
-                             unitPrice: line.unitPrice, taxCode: line.taxCode, account: line.account,
-                             dimensions: line.dimensions, net: line.net, tax: line.tax, gross: line.gross)
-            }
-            let gross = lines.reduce(0) { $0 + $1.gross }
-            let credited = try await sales.creditNotes(of: invoice).reduce(0) { $0 + $1.gross }
-            guard credited + gross <= invoice.gross else {
-                throw DomainError.invalid("sales.credit_note.exceeds_invoice", "Invoice \(number) was for "
-                                          + Money(minorUnits: invoice.gross, currency: invoice.currency).decimalString
-                                          + " and " + Money(minorUnits: credited, currency: invoice.currency).decimalString
-                                          + " is already credited", field: "lines")
-            }
-            let customer = try await sales.parties.partner(invoice.customerID, by: .system)
-            let amounts = DocumentAmounts(lines: lines, taxSummary: try Self.summary(of: lines, books: books),
-                                          net: lines.reduce(0) { $0 + $1.net }, tax: lines.reduce(0) { $0 + $1.tax },
-                                          gross: gross)
-            let note = NewInvoice(id: UUID.v7(), kind: .creditNote, customer: customer, orderID: nil, period: nil,
-                                  currency: invoice.currency, issueDate: date, dueDate: date,
-                                  paymentTerms: invoice.paymentTerms, amounts: amounts, creditedInvoiceID: invoice.id,
-                                  reference: number, notes: try Self.optionalText(input.reason, field: "reason", max: 2000))
-            let issued = try await sales.issue([note], books: books, by: actor)[0]
-            let use = min(issued.gross, invoice.open)
-            if use > 0 {
-                try await sales.allocate([.init(target: .invoice, targetID: invoice.id, source: .creditNote,
-                                                sourceID: issued.id, amount: use)],
-                                         customerID: invoice.customerID, currency: invoice.currency, date: date, by: actor)
-            }
-            return try await sales.findInvoice(issued.id)
+            return try await sales.issueCreditNote(against: invoice, lines: lines, date: date, books: books,
+                                                   reason: try Self.optionalText(input.reason, field: "reason", max: 2000),
+                                                   by: actor)
         }
+    }
+
+    /// Issues a credit note of `lines` against an issued invoice, inside the caller's transaction, and sets it against
+    /// what is open on the invoice. Refused when the invoice's credit notes would come to more than the invoice.
+    func issueCreditNote(against invoice: Invoice, lines given: [DocumentLine], date: CivilDate, books: Books,
+                         reason: String?, by actor: Principal) async throws -> Invoice {
+        precondition(db.inTransaction, "a credit note is issued inside a write transaction")
+        let number = invoice.number ?? invoice.id
+        let lines = given.enumerated().map { index, line in
+            DocumentLine(lineNo: index + 1, sku: line.sku, description: line.description, quantity: line.quantity,
+                         unitPrice: line.unitPrice, taxCode: line.taxCode, account: line.account,
+                         dimensions: line.dimensions, net: line.net, tax: line.tax, gross: line.gross)
+        }
+        let gross = lines.reduce(0) { $0 + $1.gross }
+        let credited = try await creditNotes(of: invoice).reduce(0) { $0 + $1.gross }
+        guard credited + gross <= invoice.gross else {
+            throw DomainError.invalid("sales.credit_note.exceeds_invoice", "Invoice \(number) was for "
+                                      + Money(minorUnits: invoice.gross, currency: invoice.currency).decimalString
+                                      + " and " + Money(minorUnits: credited, currency: invoice.currency).decimalString
+                                      + " is already credited", field: "lines")
+        }
+        let customer = try await parties.partner(invoice.customerID, by: .system)
+        let amounts = DocumentAmounts(lines: lines, taxSummary: try Self.summary(of: lines, books: books),
+                                      net: lines.reduce(0) { $0 + $1.net }, tax: lines.reduce(0) { $0 + $1.tax },
+                                      gross: gross)
+        let note = NewInvoice(id: UUID.v7(), kind: .creditNote, customer: customer, orderID: nil, period: nil,
+                              currency: invoice.currency, issueDate: date, dueDate: date,
+                              paymentTerms: invoice.paymentTerms, amounts: amounts, creditedInvoiceID: invoice.id,
+                              reference: number, notes: reason)
+        let issued = try await issue([note], books: books, by: actor)[0]
+        let open = try await findInvoice(invoice.id).open
+        let use = min(issued.gross, open)
+        if use > 0 {
+            try await allocate([.init(target: .invoice, targetID: invoice.id, source: .creditNote,
+                                      sourceID: issued.id, amount: use)],
+                               customerID: invoice.customerID, currency: invoice.currency, date: date, by: actor)
+        }
+        return try await findInvoice(issued.id)
     }
 }
 

@@ -89,8 +89,10 @@ extension SalesService {
         return try await Idempotency.run(db, actor: actor, scope: "sales.receipt.create", key: idempotencyKey,
                                          request: input, clock: context.clock) { tx in
             let sales = service.on(tx)
-            let (receipt, _) = try await sales.insertPayment(.receipt, input, by: actor)
+            let (receipt, books) = try await sales.insertPayment(.receipt, input, by: actor)
             var allocations: [NewAllocation] = []
+            /// Invoices the payment settles within their discount days, with the discount each earns.
+            var discounts: [(invoice: Invoice, amount: Int64)] = []
             if let chosen = input.allocations, !chosen.isEmpty {
                 var total: Int64 = 0
                 for (index, choice) in chosen.enumerated() {
@@ -105,17 +107,34 @@ extension SalesService {
                     total += amount.minorUnits
                     allocations.append(.init(target: .invoice, targetID: invoice.id, source: .receipt,
                                              sourceID: receipt.id, amount: amount.minorUnits))
+                    let discount = Self.earlyPaymentDiscount(invoice, paidOn: receipt.date)
+                    if discount > 0, amount.minorUnits == invoice.open - discount { discounts.append((invoice, discount)) }
                 }
                 guard total <= receipt.amount else {
                     throw DomainError.invalid("sales.allocation.exceeds_payment", "The allocations add up to more than the payment",
                                               field: "allocations")
                 }
             } else if input.allocate != false {
-                allocations = try await sales.oldestFirst(receipt.amount, customerID: receipt.customerID,
-                                                          currency: receipt.currency, source: .receipt, sourceID: receipt.id)
+                let open = try await sales.openInvoices(customerID: receipt.customerID, currency: receipt.currency)
+                let earned = Dictionary(uniqueKeysWithValues: open.map { ($0.id, Self.earlyPaymentDiscount($0, paidOn: receipt.date)) })
+                let byID = Dictionary(uniqueKeysWithValues: open.map { ($0.id, $0) })
+                for share in ReceivableRules.oldestFirst(receipt.amount, over: open.map(Self.openItem), discounts: earned) {
+                    allocations.append(.init(target: .invoice, targetID: share.id, source: .receipt, sourceID: receipt.id,
+                                             amount: share.amount))
+                    if share.discount > 0, let invoice = byID[share.id] { discounts.append((invoice, share.discount)) }
+                }
             }
             try await sales.allocate(allocations, customerID: receipt.customerID, currency: receipt.currency, date: receipt.date,
                                      by: actor)
+            for (given, amount) in discounts {
+                let invoice = try await sales.findInvoice(given.id)
+                let lines = try DocumentRules.spread(gross: amount, over: invoice.lines, taxCodes: books.taxCodes,
+                                                     currency: invoice.currency)
+                let terms = invoice.paymentTerms
+                _ = try await sales.issueCreditNote(against: invoice, lines: lines, date: receipt.date, books: books,
+                                                    reason: "Early-payment discount (\(terms)) on receipt \(receipt.number)",
+                                                    by: actor)
+            }
             let final = try await sales.findReceipt(receipt.id)
             try await sales.context.publish("payment.received", PaymentEvent(final), on: tx)
             return final
@@ -354,18 +373,31 @@ extension SalesService {
     func oldestFirst(_ amount: Int64, customerID: String, currency: Currency, source: Allocation.Source,
                      sourceID: String) async throws -> [NewAllocation] {
         guard amount > 0 else { return [] }
-        let rows = try await db.sql.select().columns("id", "number", "issue_date", "due_date", "gross", "allocated")
+        let open = try await openInvoices(customerID: customerID, currency: currency)
+        return ReceivableRules.oldestFirst(amount, over: open.map(Self.openItem)).map {
+            NewAllocation(target: .invoice, targetID: $0.id, source: source, sourceID: sourceID, amount: $0.amount)
+        }
+    }
+
+    /// The customer's issued invoices in a currency with something open (without their lines).
+    func openInvoices(customerID: String, currency: Currency) async throws -> [Invoice] {
+        let rows = try await db.sql.select().column("*")
             .from("sales_invoices").where("customer_id", .equal, UUID(uuidString: customerID)!)
             .where("kind", .equal, "invoice").where("status", .equal, "issued").where("currency", .equal, currency.code)
             .where(SQLRaw("allocated < gross")).all()
-        let items = try rows.map { row in
-            OpenItem(id: try SalesRows.id(row), dueDate: try SalesRows.date(row, "due_date"),
-                     issueDate: try SalesRows.date(row, "issue_date"), number: try row.decode(column: "number", as: String.self),
-                     open: try row.decode(column: "gross", as: Int64.self) - row.decode(column: "allocated", as: Int64.self))
-        }
-        return ReceivableRules.oldestFirst(amount, over: items).map {
-            NewAllocation(target: .invoice, targetID: $0.id, source: source, sourceID: sourceID, amount: $0.amount)
-        }
+        return try await SalesRows.invoices(rows, withLines: false, on: db)
+    }
+
+    static func openItem(_ invoice: Invoice) -> OpenItem {
+        OpenItem(id: invoice.id, dueDate: invoice.dueDate, issueDate: invoice.issueDate, number: invoice.number ?? invoice.id,
+                 open: invoice.open)
+    }
+
+    /// The early-payment discount a payment on `paidOn` earns on an invoice under the terms it was issued with.
+    static func earlyPaymentDiscount(_ invoice: Invoice, paidOn: CivilDate) -> Int64 {
+        guard invoice.kind == .invoice, let terms = try? PaymentTerms.parse(invoice.paymentTerms) else { return 0 }
+        return ReceivableRules.earlyPaymentDiscount(terms: terms, invoiceDate: invoice.issueDate, open: invoice.open,
+                                                    paidOn: paidOn)
     }
 
     struct Credit: Sendable {

@@ -1,6 +1,7 @@
 import Foundation
 import Kernel
 import Ledger
+import Parties
 @testable import Sales
 import Testing
 
@@ -176,5 +177,50 @@ struct SalesRulesTests {
         #expect(DunningRules.due(daysOverdue: 21, sent: 1)?.level == 2)
         #expect(DunningRules.due(daysOverdue: 50, sent: 0)?.level == 3)
         #expect(DunningRules.due(daysOverdue: 400, sent: 3) == nil)
+    }
+
+    @Test("An early-payment discount is earned from the invoice date to the last discount day, on what is open")
+    func earlyPaymentDiscount() throws {
+        let terms = try PaymentTerms.parse("2/10 net 30")
+        let issued = CivilDate(2026, 3, 1)
+        func discount(_ paidOn: CivilDate, open: Int64 = 1_190_00) -> Int64 {
+            ReceivableRules.earlyPaymentDiscount(terms: terms, invoiceDate: issued, open: open, paidOn: paidOn)
+        }
+        #expect(discount(CivilDate(2026, 3, 1)) == 23_80 && discount(CivilDate(2026, 3, 11)) == 23_80)
+        #expect(discount(CivilDate(2026, 3, 12)) == 0 && discount(CivilDate(2026, 2, 28)) == 0)
+        #expect(discount(CivilDate(2026, 3, 5), open: 1_25) == 3)   // 2.5 cents rounds half up
+        #expect(ReceivableRules.earlyPaymentDiscount(terms: .net30, invoiceDate: issued, open: 1_190_00,
+                                                     paidOn: issued) == 0)
+    }
+
+    @Test("A payment is read as discounted only when it is exactly the oldest invoices' discounted total")
+    func discountedOldestFirst() {
+        let items = [OpenItem(id: "a", dueDate: CivilDate(2026, 3, 31), issueDate: CivilDate(2026, 3, 1), number: "1", open: 1000_00),
+                     OpenItem(id: "b", dueDate: CivilDate(2026, 4, 5), issueDate: CivilDate(2026, 3, 6), number: "2", open: 500_00),
+                     OpenItem(id: "c", dueDate: CivilDate(2026, 4, 30), issueDate: CivilDate(2026, 3, 31), number: "3", open: 100_00)]
+        let discounts: [String: Int64] = ["a": 20_00, "b": 10_00]
+        func shares(_ amount: Int64) -> [String] {
+            ReceivableRules.oldestFirst(amount, over: items, discounts: discounts).map { "\($0.id)=\($0.amount)-\($0.discount)" }
+        }
+        #expect(shares(980_00) == ["a=98000-2000"])
+        #expect(shares(1470_00) == ["a=98000-2000", "b=49000-1000"])
+        #expect(shares(1570_00) == ["a=98000-2000", "b=49000-1000", "c=10000-0"])
+        #expect(shares(1000_00) == ["a=100000-0"])                       // paid in full: no discount taken
+        #expect(shares(1200_00) == ["a=100000-0", "b=20000-0"])
+        #expect(shares(700_00) == ["a=70000-0"])
+        #expect(ReceivableRules.oldestFirst(100_00, over: [items[2]], discounts: [:]).map(\.discount) == [0])
+    }
+
+    @Test("A discount is taken back from the lines in proportion, the tax at each line's rate")
+    func discountSpread() throws {
+        let lines = [DocumentLine(lineNo: 1, sku: nil, description: "Service", quantity: 1, unitPrice: 1000, taxCode: "VAT19",
+                                  account: "4100", dimensions: [:], net: 1000_00, tax: 190_00, gross: 1190_00),
+                     DocumentLine(lineNo: 2, sku: nil, description: "Books", quantity: 1, unitPrice: 100, taxCode: "VAT7",
+                                  account: "4000", dimensions: [:], net: 100_00, tax: 7_00, gross: 107_00)]
+        let credit = try DocumentRules.spread(gross: 25_94, over: lines, taxCodes: ["VAT19": Self.vat19, "VAT7": Self.vat7],
+                                              currency: .eur)
+        #expect(credit.map(\.gross) == [23_80, 2_14] && credit.map(\.tax) == [3_80, 14] && credit.map(\.net) == [20_00, 2_00])
+        #expect(credit.map(\.account) == ["4100", "4000"] && credit[0].description == "Discount: Service")
+        #expect(try DocumentRules.spread(gross: 0, over: lines, taxCodes: [:], currency: .eur).isEmpty)
     }
 }

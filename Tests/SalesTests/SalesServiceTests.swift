@@ -227,6 +227,58 @@ struct SalesServiceTests {
         }
     }
 
+    @Test("Paying 2/10 net 30 within ten days earns the discount as a credit note that corrects income and VAT")
+    func earlyPaymentDiscount() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let sales = fixture.sales
+            _ = try await PartiesService(db: db, context: context)
+                .create(PartnerInput(code: "SK", name: "Skonto Kunde", paymentTerms: "2/10 net 30"), by: .system)
+            func invoice(_ date: String) async throws -> Invoice {
+                try await sales.issueInvoice(try await sales.createInvoice(InvoiceInput(
+                    customer: "SK", issueDate: date,
+                    lines: [.init(description: "Service", unitPrice: "1000.00", taxCode: "VAT19", account: "4100")]),
+                    by: SalesFixture.clerk).id, by: SalesFixture.clerk)
+            }
+            let first = try await invoice("2026-03-01")
+            #expect(first.gross == 1190_00 && first.dueDate == CivilDate(2026, 3, 31))
+            let vatBefore = try await fixture.ledger.trialBalance(asOf: CivilDate(2026, 3, 31))
+                .first { $0.account.code == "2100" }?.functionalBalance ?? 0
+
+            // 1,166.20 on day 10 is the discounted amount: the invoice is paid and 23.80 is credited.
+            let receipt = try await sales.recordReceipt(ReceiptInput(customer: "SK", date: "2026-03-11", amount: "1166.20"),
+                                                        by: SalesFixture.clerk)
+            #expect(receipt.allocated == 1166_20)
+            let paid = try await sales.invoice(first.id, by: SalesFixture.reader)
+            #expect(paid.open == 0 && paid.state(today: CivilDate(2026, 3, 11)) == "paid")
+            let notes = try await sales.creditNotes(of: paid)
+            #expect(notes.map(\.gross) == [23_80] && notes.map(\.net) == [20_00] && notes.map(\.tax) == [3_80])
+            #expect(notes[0].notes == "Early-payment discount (2/10 net 30) on receipt \(receipt.number)")
+            #expect(try await fixture.receivableBalance(asOf: CivilDate(2026, 3, 31)) == 0)
+            let vatAfter = try await fixture.ledger.trialBalance(asOf: CivilDate(2026, 3, 31))
+                .first { $0.account.code == "2100" }?.functionalBalance ?? 0
+            #expect(vatAfter - vatBefore == 3_80)   // less VAT owed (a credit balance shrinks)
+
+            // The full amount within the period, a late discounted amount, or an explicit allocation.
+            let second = try await invoice("2026-04-01")
+            _ = try await sales.recordReceipt(ReceiptInput(customer: "SK", date: "2026-04-05", amount: "1190.00"), by: SalesFixture.clerk)
+            #expect(try await sales.creditNotes(of: second).isEmpty)
+            let third = try await invoice("2026-05-01")
+            _ = try await sales.recordReceipt(ReceiptInput(customer: "SK", date: "2026-05-12", amount: "1166.20"), by: SalesFixture.clerk)
+            #expect(try await sales.creditNotes(of: third).isEmpty)
+            #expect(try await sales.invoice(third.id, by: SalesFixture.reader).open == 23_80)
+            let fourth = try await invoice("2026-06-01")
+            _ = try await sales.recordReceipt(ReceiptInput(customer: "SK", date: "2026-06-02", amount: "1166.20",
+                                                           allocations: [.init(invoice: fourth.number!, amount: "1166.20")]),
+                                              by: SalesFixture.clerk)
+            #expect(try await sales.creditNotes(of: fourth).map(\.gross) == [23_80])
+            #expect(try await sales.invoice(fourth.id, by: SalesFixture.reader).open == 0)
+            let aging = try await sales.aging(asOf: CivilDate(2026, 6, 30), by: SalesFixture.reader)
+            #expect(aging.rows.map(\.total) == [23_80])
+            #expect(try await fixture.receivableBalance(asOf: CivilDate(2026, 6, 30)) == 23_80)
+        }
+    }
+
     @Test("Bad orders, receipts and credit notes are refused with their codes and change nothing")
     func refusals() async throws {
         try await withTestDatabase { db, context in

@@ -81,6 +81,25 @@ public enum DocumentRules {
                             dimensions: line.dimensions, net: computed.net, tax: computed.tax, gross: computed.gross)
     }
 
+    /// Credit lines that take `gross` back from a document's lines in proportion to each line's gross (largest
+    /// remainder, so they add up exactly), the tax coming out at each line's rate: an early-payment discount.
+    public static func spread(gross: Int64, over lines: [DocumentLine], taxCodes: [String: TaxCode],
+                              currency: Currency) throws(DomainError) -> [DocumentLine] {
+        let weights = lines.map { max($0.gross, 0) }
+        guard gross > 0, weights.contains(where: { $0 > 0 }) else { return [] }
+        let shares = try Money(minorUnits: gross, currency: currency).allocate(weights)
+        var result: [DocumentLine] = []
+        for (line, share) in zip(lines, shares) where share.minorUnits > 0 {
+            let credit = try creditOf(gross: share.minorUnits, on: line,
+                                      taxCode: line.taxCode.isEmpty ? nil : taxCodes[line.taxCode], currency: currency)
+            result.append(DocumentLine(lineNo: credit.lineNo, sku: credit.sku, description: "Discount: \(line.description)",
+                                       quantity: credit.quantity, unitPrice: credit.unitPrice, taxCode: credit.taxCode,
+                                       account: credit.account, dimensions: credit.dimensions, net: credit.net,
+                                       tax: credit.tax, gross: credit.gross))
+        }
+        return result
+    }
+
     /// Checks a quantity or unit price: positive (quantities) or any sign (prices), bounded, at most six decimals.
     public static func checkNumber(_ value: Decimal, positive: Bool, max: Decimal, field: String,
                                    what: String) throws(DomainError) {

@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+import Parties
 
 /// An item that can take part of a payment: an open invoice (or a refund waiting for credit).
 public struct OpenItem: Sendable, Equatable {
@@ -26,15 +27,45 @@ public enum ReceivableRules {
     public static func oldestFirst(_ amount: Int64, over items: [OpenItem]) -> [(id: String, amount: Int64)] {
         var left = amount
         var result: [(id: String, amount: Int64)] = []
-        let ordered = items.filter { $0.open > 0 }.sorted {
-            ($0.dueDate, $0.issueDate, $0.number) < ($1.dueDate, $1.issueDate, $1.number)
-        }
-        for item in ordered where left > 0 {
+        for item in ordered(items) where left > 0 {
             let take = min(left, item.open)
             result.append((item.id, take))
             left -= take
         }
         return result
+    }
+
+    /// Open items in the order payments settle them: oldest due, then oldest issued, then by number.
+    static func ordered(_ items: [OpenItem]) -> [OpenItem] {
+        items.filter { $0.open > 0 }.sorted { ($0.dueDate, $0.issueDate, $0.number) < ($1.dueDate, $1.issueDate, $1.number) }
+    }
+
+    /// The early-payment discount a payment made on `paidOn` earns on an invoice: the terms' rate on what is open,
+    /// when the payment is made from the invoice date to the last discount day; otherwise 0.
+    public static func earlyPaymentDiscount(terms: PaymentTerms, invoiceDate: CivilDate, open: Int64,
+                                            paidOn: CivilDate) -> Int64 {
+        guard let deadline = terms.discountDeadline(invoiceDate: invoiceDate), paidOn >= invoiceDate, paidOn <= deadline,
+              open > 0 else { return 0 }
+        let discount = terms.discount(on: open)
+        return discount < open ? discount : 0
+    }
+
+    /// Oldest first, with early-payment discounts: when `amount` is exactly what the oldest items come to after
+    /// their discounts (`discounts` by item id; at least one discounted), each of those is settled by its discounted
+    /// amount and earns its discount. Any other amount is shared out plainly oldest first and earns none: a payment of
+    /// the full amount, or of some other sum, is not taken as a discounted one.
+    public static func oldestFirst(_ amount: Int64, over items: [OpenItem],
+                                   discounts: [String: Int64]) -> [(id: String, amount: Int64, discount: Int64)] {
+        var due: Int64 = 0
+        var prefix: [(id: String, amount: Int64, discount: Int64)] = []
+        for item in ordered(items) {
+            let discount = discounts[item.id] ?? 0
+            due += item.open - discount
+            prefix.append((item.id, item.open - discount, discount))
+            if due == amount, prefix.contains(where: { $0.discount > 0 }) { return prefix }
+            if due > amount { break }
+        }
+        return oldestFirst(amount, over: items).map { ($0.id, $0.amount, 0) }
     }
 
     /// The aging buckets: not yet due, then 1–30, 31–60, 61–90 and more than 90 days past due.

@@ -131,3 +131,11 @@ extension LedgerService {
                              closing: opening + movement, count: count, offset: offset, limit: limit, lines: lines)
     }
 }
+
+extension LedgerService {
+    /// How many posted ledger lines name a partner (by its code), manual entries included.
+    public func lineCount(partner code: String) async throws -> Int {
+        try await db.sql.select().column(SQLRaw("COUNT(*)"), as: "n").from("ledger_lines").where("partner", .equal, code)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+}

@@ -1,4 +1,6 @@
 import Catalog
+import Parties
+import Sales
 import Fluent
 import Kernel
 import Ledger
@@ -38,5 +40,26 @@ public struct LedgerReferences: ProductReferences {
             }
         }
         return problems
+    }
+}
+
+/// Ledger lines that name a partner, for `PartiesService.merge`: any posted line blocks it; nothing moves.
+public struct LedgerPartnerDocuments: PartnerDocuments {
+    let context: PlatformContext
+
+    public init(context: PlatformContext) { self.context = context }
+
+    public func posted(_ partner: Partner, on db: any Database) async throws -> [String] {
+        let count = try await LedgerService(db: db, context: context).lineCount(partner: partner.code)
+        return count == 0 ? [] : ["\(count) ledger line\(count == 1 ? "" : "s")"]
+    }
+
+    public func reassign(from duplicate: Partner, to survivor: Partner, on db: any Database) async throws -> Int { 0 }
+}
+
+extension PartiesService {
+    /// Every area's view of a partner's documents, as the merge needs them.
+    public static func documents(_ context: PlatformContext) -> [any PartnerDocuments] {
+        [SalesPartnerDocuments(), LedgerPartnerDocuments(context: context)]
     }
 }

@@ -279,6 +279,69 @@ struct SalesServiceTests {
         }
     }
 
+    @Test("Duplicates merge while neither has posted documents; drafts and orders move; posted history refuses")
+    func mergePartners() async throws {
+        try await withTestDatabase { db, context in
+            let fixture = try await SalesFixture.make(db, context)
+            let sales = fixture.sales
+            let parties = PartiesService(db: db, context: context)
+            let documents = PartiesService.documents(context)
+            _ = try await parties.create(PartnerInput(code: "DUP", name: "Customer 1 Ltd", isCustomer: false, isVendor: true,
+                                                      email: "ap@one.example", billingAddress: Address(city: "Köln", country: "DE"),
+                                                      notes: "Entered twice", contacts: [Contact(name: "Ann", email: "ann@one.example")]),
+                                         by: .system)
+            let draft = try await sales.createInvoice(InvoiceInput(customer: "C1", lines: [
+                .init(description: "Work", unitPrice: "10", taxCode: "VAT19", account: "4100")]), by: SalesFixture.clerk)
+            _ = try await parties.update("DUP", PartnerInput(code: "DUP", name: "Customer 1 Ltd", isCustomer: true, isVendor: true,
+                                                             email: "ap@one.example",
+                                                             billingAddress: Address(city: "Köln", country: "DE"),
+                                                             notes: "Entered twice"), by: .system)
+            let order = try await sales.createOrder(OrderInput(customer: "DUP", orderDate: "2026-04-01", lines: [
+                .init(description: "Widget", quantity: "1", unitPrice: "5.00", taxCode: "VAT7", account: "4100")]),
+                                                   by: SalesFixture.clerk)
+            let dupDraft = try await sales.createInvoice(InvoiceInput(customer: "DUP", lines: [
+                .init(description: "Work", unitPrice: "10", taxCode: "VAT19", account: "4100")]), by: SalesFixture.clerk)
+            #expect(draft.status == .draft)
+
+            #expect(await domainErrorCode { _ = try await parties.merge("C1", into: "C1", documents: documents, by: SalesFixture.clerk) }
+                    == "parties.merge.same")
+            #expect(await domainErrorCode { _ = try await parties.merge("NOPE", into: "C1", documents: documents, by: SalesFixture.clerk) }
+                    == "parties.merge.duplicate_unknown")
+            #expect(await domainErrorCode { _ = try await parties.merge("DUP", into: "C1", documents: documents, by: SalesFixture.reader) }
+                    == "auth.forbidden")
+
+            let merged = try await parties.merge("DUP", into: "C1", documents: documents, by: SalesFixture.clerk)
+            #expect(merged.code == "C1" && merged.name == "Customer One" && merged.isCustomer && merged.isVendor)
+            #expect(merged.email == "ap@one.example" && merged.billingAddress.city == "Köln" && merged.notes == "Entered twice")
+            #expect(merged.paymentTerms.description == "net 14")
+            #expect(await domainErrorCode { _ = try await parties.partner("DUP", by: SalesFixture.reader) } == "parties.partner.not_found")
+            #expect(try await sales.order(order.number, by: SalesFixture.reader).customerCode == "C1")
+            #expect(try await sales.invoice(dupDraft.id, by: SalesFixture.reader).customerCode == "C1")
+
+            // Once a document is posted, neither side of a merge may have it.
+            _ = try await parties.create(PartnerInput(code: "C2", name: "Customer Two"), by: .system)
+            _ = try await sales.issueInvoice(draft.id, by: SalesFixture.clerk)
+            let refused = await domainErrorCode { _ = try await parties.merge("C1", into: "C2", documents: documents, by: SalesFixture.clerk) }
+            #expect(refused == "parties.merge.posted_documents")
+            #expect(await domainErrorCode { _ = try await parties.merge("C2", into: "C1", documents: documents, by: SalesFixture.clerk) }
+                    == "parties.merge.posted_documents")
+            #expect(try await parties.partner("C2", by: SalesFixture.reader).name == "Customer Two")
+            #expect(try await parties.partner("C1", by: SalesFixture.reader).isVendor)
+
+            // A manual ledger line naming a partner counts as posted too.
+            _ = try await parties.create(PartnerInput(code: "C3", name: "Customer Three"), by: .system)
+            _ = try await fixture.ledger.post(ProposedEntry(journal: "GEN", date: CivilDate(2026, 4, 1), memo: "Manual", lines: [
+                ProposedLine(account: "1100", debit: 100, currency: .eur, partner: "C3"),
+                ProposedLine(account: "4100", credit: 100, currency: .eur)]), by: .system)
+            do {
+                _ = try await parties.merge("C3", into: "C2", documents: documents, by: SalesFixture.clerk)
+                Issue.record("merged a partner with ledger lines")
+            } catch let error as DomainError {
+                #expect(error.code == "parties.merge.posted_documents" && error.message.contains("1 ledger line"))
+            }
+        }
+    }
+
     @Test("Bad orders, receipts and credit notes are refused with their codes and change nothing")
     func refusals() async throws {
         try await withTestDatabase { db, context in

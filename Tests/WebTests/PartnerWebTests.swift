@@ -17,6 +17,36 @@ struct PartnerWebTests {
          "contacts": [{"name": "Ada", "email": "ada@acme.example"}]}
         """
 
+    @Test("A duplicate merges over the API and the page; a missing duplicate is 422 and the form says so")
+    func merge() async throws {
+        try await withTestApp { app in
+            try await Fixtures.user("alex", roles: ["accountant"], on: app)
+            let token = try await Fixtures.token(for: "alex", on: app)
+            let parties = PartiesService(db: app.db, context: app.keelContext)
+            for (code, email) in [("A1", nil), ("A2", "a2@example.com"), ("A3", nil)] as [(String, String?)] {
+                _ = try await parties.create(PartnerInput(code: code, name: "Acme", email: email), by: .system)
+            }
+            try await app.testing().test(.POST, "/api/v1/partners/A1/merge", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"duplicate": "A2"}"#)) { response in
+                #expect(response.status == .ok, "\(response.body.string)")
+                #expect(json(response)["code"] as? String == "A1" && json(response)["email"] as? String == "a2@example.com")
+            }
+            try await app.testing().test(.POST, "/api/v1/partners/A1/merge", headers: jsonHeaders(token),
+                                         body: ByteBuffer(string: #"{"duplicate": "A2"}"#)) { response in
+                #expect(response.status == .unprocessableEntity && problemCode(response) == "parties.merge.duplicate_unknown")
+            }
+            let (cookie, csrf) = try await Fixtures.signIn("alex", on: app)
+            try await app.testing().test(.POST, "/partners/A1/merge", headers: formHeaders(cookie: cookie),
+                                         body: formBody([("_csrf", csrf), ("duplicate", "A1")])) { response in
+                #expect(response.status == .unprocessableEntity && response.body.string.contains("cannot be merged into itself"))
+            }
+            try await app.testing().test(.POST, "/partners/A1/merge", headers: formHeaders(cookie: cookie),
+                                         body: formBody([("_csrf", csrf), ("duplicate", "A3")])) { response in
+                #expect(response.status == .ok && response.body.string.contains("A3 merged into A1."))
+            }
+        }
+    }
+
     @Test("The front office creates a customer with an Idempotency-Key; a replay returns it, other content is 409")
     func apiCreate() async throws {
         try await withTestApp { app in

@@ -36,6 +36,14 @@ extension APIHandler {
         return .ok(.init(body: .json(partner.api)))
     }
 
+    func mergePartner(_ input: Operations.MergePartner.Input) async throws -> Operations.MergePartner.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let partner = try await request.parties.merge(body.duplicate, into: input.path.reference,
+                                                      documents: PartiesService.documents(request.context),
+                                                      by: try request.requirePrincipal())
+        return .ok(.init(body: .json(partner.api)))
+    }
+
     func setPartnerArchived(_ input: Operations.SetPartnerArchived.Input) async throws -> Operations.SetPartnerArchived.Output {
         let partner = try await request.parties.setArchived(input.path.reference, input.path.action == .archive,
                                                             by: try request.requirePrincipal())

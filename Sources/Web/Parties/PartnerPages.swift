@@ -18,6 +18,7 @@ enum PartnerPages {
         routes.post("partners", ":code", use: update)
         routes.post("partners", ":code", "archive", use: archive)
         routes.post("partners", ":code", "restore", use: restore)
+        routes.post("partners", ":code", "merge", use: merge)
     }
 
     struct ListQuery: Content {
@@ -239,7 +240,13 @@ enum PartnerPages {
                     .if(canWrite, .form(.method(.post),
                         .action("/partners/\(partner.code)/\(partner.archived ? "restore" : "archive")"),
                         Layout.csrfField(request),
-                        Layout.submit(partner.archived ? "Restore" : "Archive", style: "secondary"))))
+                        Layout.submit(partner.archived ? "Restore" : "Archive", style: "secondary"))),
+                    .if(canWrite, .form(.method(.post), .action("/partners/\(partner.code)/merge"), .class("filters"),
+                        Layout.csrfField(request),
+                        Layout.field("Merge a duplicate into this partner", name: "duplicate", value: "", error: shown,
+                                     hint: "The duplicate's code; it is deleted, its orders and drafts move here. "
+                                           + "Refused once either has posted documents."),
+                        Layout.submit("Merge", style: "secondary"))))
             },
             .section(.class("card"),
                 .form(.method(.post), .action(action),
@@ -273,7 +280,7 @@ enum PartnerPages {
     }
 
     static let formFields = ["name", "code", "isCustomer", "taxId", "email", "phone", "currency", "paymentTerms",
-                             "creditLimit", "iban", "bic", "contacts", "notes"]
+                             "creditLimit", "iban", "bic", "contacts", "notes", "duplicate"]
         + ["billing", "shipping"].flatMap { prefix in
             ["Line1", "Line2", "PostalCode", "City", "Region", "Country"].map { prefix + $0 }
         }
@@ -309,6 +316,27 @@ enum PartnerPages {
             let partner = try await request.parties.partner(code, by: principal)
             return render(request, title: partner.name, action: "/partners/\(partner.code)", form: form, partner: partner,
                           error: FormError(error), status: error.kind == .conflict ? .conflict : .unprocessableEntity)
+        }
+    }
+
+    struct MergeForm: Content {
+        var duplicate: String?
+    }
+
+    @Sendable static func merge(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let code = request.parameters.get("code") ?? ""
+        let form = try request.form(MergeForm.self)
+        do {
+            let partner = try await request.parties.merge(form.duplicate ?? "", into: code,
+                                                          documents: PartiesService.documents(request.context), by: principal)
+            return render(request, title: partner.name, action: "/partners/\(partner.code)", form: PartnerForm(partner),
+                          partner: partner, error: nil, notice: "\(form.duplicate ?? "") merged into \(partner.code).")
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            let partner = try await request.parties.partner(code, by: principal)
+            return render(request, title: partner.name, action: "/partners/\(partner.code)", form: PartnerForm(partner),
+                          partner: partner, error: FormError(field: "duplicate", message: error.message),
+                          status: error.kind == .conflict ? .conflict : .unprocessableEntity)
         }
     }
 

@@ -76,17 +76,22 @@ public struct CreditNoteInput: Sendable, Codable, Equatable {
 extension SalesService {
     public struct InvoiceFilter: Sendable {
         public enum State: String, Sendable, CaseIterable { case draft, open, overdue, paid }
+        /// newest / oldest by issue date, by due date (soonest first), number, customer, amount or open amount
+        /// (largest first).
+        public enum Sort: String, Sendable, CaseIterable { case newest, oldest, due, number, customer, amount, open }
         public var customer: String?
         public var kind: Invoice.Kind?
         public var state: State?
         public var order: String?
         public var from: CivilDate?
         public var to: CivilDate?
+        public var sort: Sort
         public var limit: Int
         public var offset: Int
 
         public init(customer: String? = nil, kind: Invoice.Kind? = nil, state: State? = nil, order: String? = nil,
-                    from: CivilDate? = nil, to: CivilDate? = nil, limit: Int = 100, offset: Int = 0) {
+                    from: CivilDate? = nil, to: CivilDate? = nil, sort: Sort = .newest, limit: Int = 100, offset: Int = 0) {
+            self.sort = sort
             self.customer = customer
             self.kind = kind
             self.state = state
@@ -127,8 +132,17 @@ extension SalesService {
         }
         let total = try await filtered(db.sql.select().column(SQLRaw("COUNT(*)"), as: "n")).first()?
             .decode(column: "n", as: Int.self) ?? 0
-        let rows = try await filtered(db.sql.select().column("*")).orderBy("issue_date", .descending)
-            .orderBy("id", .descending).limit(filter.limit).offset(filter.offset).all()
+        let order: [(String, SQLDirection)] = switch filter.sort {
+        case .newest: [("issue_date", .descending), ("id", .descending)]
+        case .oldest: [("issue_date", .ascending), ("id", .ascending)]
+        case .due: [("due_date", .ascending), ("id", .ascending)]
+        case .number: [("number", .ascending), ("id", .ascending)]
+        case .customer: [("customer_name", .ascending), ("issue_date", .descending), ("id", .descending)]
+        case .amount: [("gross", .descending), ("id", .descending)]
+        case .open: [("gross - allocated", .descending), ("due_date", .ascending), ("id", .ascending)]
+        }
+        let rows = try await SalesRows.ordered(filtered(db.sql.select().column("*")), by: order)
+            .limit(filter.limit).offset(filter.offset).all()
         return (try await SalesRows.invoices(rows, withLines: false, on: db), total)
     }
 

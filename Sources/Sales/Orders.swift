@@ -8,12 +8,17 @@ import SQLKit
 
 extension SalesService {
     public struct OrderFilter: Sendable {
+        /// newest / oldest by number, by customer, or by amount per period (largest first).
+        public enum Sort: String, Sendable, CaseIterable { case newest, oldest, customer, amount }
         public var customer: String?
         public var status: Order.Status?
+        public var sort: Sort
         public var limit: Int
         public var offset: Int
 
-        public init(customer: String? = nil, status: Order.Status? = nil, limit: Int = 100, offset: Int = 0) {
+        public init(customer: String? = nil, status: Order.Status? = nil, sort: Sort = .newest, limit: Int = 100,
+                    offset: Int = 0) {
+            self.sort = sort
             self.customer = customer
             self.status = status
             self.limit = limit
@@ -34,7 +39,13 @@ extension SalesService {
         }
         let total = try await filtered(db.sql.select().column(SQLRaw("COUNT(*)"), as: "n")).first()?
             .decode(column: "n", as: Int.self) ?? 0
-        let rows = try await filtered(db.sql.select().column("*")).orderBy("number", .descending)
+        let order: [(String, SQLDirection)] = switch filter.sort {
+        case .newest: [("number", .descending)]
+        case .oldest: [("number", .ascending)]
+        case .customer: [("customer_name", .ascending), ("number", .descending)]
+        case .amount: [("gross", .descending), ("number", .descending)]
+        }
+        let rows = try await SalesRows.ordered(filtered(db.sql.select().column("*")), by: order)
             .limit(filter.limit).offset(filter.offset).all()
         return (try await SalesRows.orders(rows, on: db), total)
     }

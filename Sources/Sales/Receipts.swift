@@ -57,14 +57,23 @@ extension SalesService {
 
     // MARK: Reading
 
-    public func receipts(customer: String? = nil, limit: Int = 100, offset: Int = 0,
+    /// newest / oldest by date, by customer, or by amount (largest first).
+    public enum ReceiptSort: String, Sendable, CaseIterable { case newest, oldest, customer, amount }
+
+    public func receipts(customer: String? = nil, sort: ReceiptSort = .newest, limit: Int = 100, offset: Int = 0,
                          by actor: Principal) async throws -> (receipts: [Receipt], total: Int) {
         try Self.requireRead(actor)
         try Paging.check(limit: limit, offset: offset, limitMax: Self.pageLimitMax, noun: "receipts", codePrefix: "sales")
         func filtered(_ query: SQLSelectBuilder) -> SQLSelectBuilder { SalesRows.customer(customer, query.from("sales_receipts")) }
         let total = try await filtered(db.sql.select().column(SQLRaw("COUNT(*)"), as: "n")).first()?
             .decode(column: "n", as: Int.self) ?? 0
-        let rows = try await filtered(db.sql.select().column("*")).orderBy("date", .descending).orderBy("id", .descending)
+        let order: [(String, SQLDirection)] = switch sort {
+        case .newest: [("date", .descending), ("id", .descending)]
+        case .oldest: [("date", .ascending), ("id", .ascending)]
+        case .customer: [("customer_name", .ascending), ("date", .descending), ("id", .descending)]
+        case .amount: [("amount", .descending), ("id", .descending)]
+        }
+        let rows = try await SalesRows.ordered(filtered(db.sql.select().column("*")), by: order)
             .limit(limit).offset(offset).all()
         return (try rows.map(SalesRows.receipt), total)
     }

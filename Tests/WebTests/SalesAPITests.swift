@@ -56,6 +56,16 @@ struct SalesAPITests {
                 numbers = ((json(response)["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }.sorted()
             }
             #expect(numbers == ["INV-2026-000001", "INV-2026-000002", "INV-2026-000003"])
+            for (sort, expected) in [("oldest", numbers), ("newest", numbers.reversed()), ("due", numbers), ("number", numbers)] {
+                try await app.testing().test(.GET, "/api/v1/sales/invoices?customer=NW&kind=invoice&sort=\(sort)",
+                                             headers: bearer(token)) { response in
+                    let got = ((json(response)["items"] as? [[String: Any]]) ?? []).compactMap { $0["number"] as? String }
+                    #expect(got == Array(expected), "sort=\(sort)")
+                }
+            }
+            try await app.testing().test(.GET, "/api/v1/sales/invoices?sort=sideways", headers: bearer(token)) { response in
+                #expect(response.status == .badRequest)
+            }
 
             try await app.testing().test(.POST, "/api/v1/sales/receipts", headers: jsonHeaders(token), body: ByteBuffer(string: """
                 {"customer": "NW", "date": "2026-03-10", "amount": "150.00", "reference": "SEPA-77"}

@@ -227,4 +227,11 @@ enum SalesRows {
                 createdBy: try row.decode(column: "created_by", as: String.self))
         }
     }
+
+    /// The query ordered by trusted column expressions (constants of the list's sort choices, never user text).
+    static func ordered(_ query: SQLSelectBuilder, by keys: [(String, SQLDirection)]) -> SQLSelectBuilder {
+        var query = query
+        for (expression, direction) in keys { query = query.orderBy(SQLOrderBy(expression: SQLRaw(expression), direction: direction)) }
+        return query
+    }
 }

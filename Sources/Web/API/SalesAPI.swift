@@ -11,6 +11,7 @@ extension APIHandler {
         let query = input.query
         let filter = SalesService.OrderFilter(customer: query.customer,
                                               status: query.status.flatMap { Order.Status(rawValue: $0.rawValue) },
+                                              sort: query.sort.flatMap { .init(rawValue: $0.rawValue) } ?? .newest,
                                               limit: query.limit ?? 100, offset: query.offset ?? 0)
         let sales = request.sales
         let (orders, total) = try await sales.orders(filter, by: try request.requirePrincipal())
@@ -64,6 +65,7 @@ extension APIHandler {
             state: query.state.flatMap { SalesService.InvoiceFilter.State(rawValue: $0.rawValue) }, order: query.order,
             from: try query.from.map { text throws(DomainError) in try CivilDate.parse(text, field: "from") },
             to: try query.to.map { text throws(DomainError) in try CivilDate.parse(text, field: "to") },
+            sort: query.sort.flatMap { .init(rawValue: $0.rawValue) } ?? .newest,
             limit: query.limit ?? 100, offset: query.offset ?? 0)
         let sales = request.sales
         let (invoices, total) = try await sales.invoices(filter, by: try request.requirePrincipal())
@@ -119,7 +121,9 @@ extension APIHandler {
 
     func listReceipts(_ input: Operations.ListReceipts.Input) async throws -> Operations.ListReceipts.Output {
         let query = input.query
-        let (receipts, total) = try await request.sales.receipts(customer: query.customer, limit: query.limit ?? 100,
+        let (receipts, total) = try await request.sales.receipts(customer: query.customer,
+                                                                 sort: query.sort.flatMap { .init(rawValue: $0.rawValue) } ?? .newest,
+                                                                 limit: query.limit ?? 100,
                                                                  offset: query.offset ?? 0, by: try request.requirePrincipal())
         return .ok(.init(body: .json(.init(items: receipts.map { $0.api() }, total: total))))
     }

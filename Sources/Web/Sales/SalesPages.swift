@@ -36,6 +36,12 @@ enum SalesPages {
         routes.post("sales", "dunning", use: recordDunning)
     }
 
+    /// The sort choice of a list's filter form.
+    static func sortField<Sort: RawRepresentable & CaseIterable>(_ type: Sort.Type, _ value: String?) -> Node<HTML.FormContext>
+        where Sort.RawValue == String {
+        Layout.select("Sort", name: "sort", options: Sort.allCases.map { ($0.rawValue, $0.rawValue) }, value: value, error: nil)
+    }
+
     static func canWrite(_ request: Request) -> Bool { request.principal?.can(Permission("sales", .write)) ?? false }
 
     static func stateBadge(_ state: String) -> Node<HTML.BodyContext> {
@@ -48,15 +54,22 @@ enum SalesPages {
     struct OrderQuery: Content {
         var status: String?
         var customer: String?
+        var sort: String?
         var page: Int?
+
+        func filter(limit: Int, offset: Int) -> SalesService.OrderFilter {
+            .init(customer: customer, status: status.flatMap(Order.Status.init(rawValue:)),
+                  sort: sort.flatMap(SalesService.OrderFilter.Sort.init(rawValue:)) ?? .newest, limit: limit, offset: offset)
+        }
+
+        var parameters: [(String, String?)] { [("status", status), ("customer", customer), ("sort", sort)] }
     }
 
     @Sendable static func orders(_ request: Request) async throws -> Response {
         let query = try request.query.decode(OrderQuery.self)
         let page = max(query.page ?? 0, 0)
-        let (orders, total) = try await request.sales.orders(
-            .init(customer: query.customer, status: query.status.flatMap(Order.Status.init(rawValue:)), limit: pageSize,
-                  offset: page * pageSize), by: try request.requirePrincipal())
+        let (orders, total) = try await request.sales.orders(query.filter(limit: pageSize, offset: page * pageSize),
+                                                             by: try request.requirePrincipal())
         let status = query.status ?? ""
         return Layout.page("Sales orders", request,
             .if(canWrite(request), .p(.class("actions"), .a(.class("button primary"), .href("/sales/orders/new"),
@@ -68,8 +81,9 @@ enum SalesPages {
                         .group(Order.Status.allCases.map { Layout.option($0.rawValue, $0.rawValue, selected: status == $0.rawValue) }))),
                 .div(.class("field"), .label(.for("customer"), .text("Customer code")),
                      .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
+                sortField(SalesService.OrderFilter.Sort.self, query.sort),
                 .button(.type(.submit), .text("Show")),
-                .a(.class("button"), .href("/sales/orders.csv?\(Layout.queryString([("status", query.status), ("customer", query.customer)]))"),
+                .a(.class("button"), .href("/sales/orders.csv?\(Layout.queryString(query.parameters))"),
                    .text("Download CSV"))),
             .p(.class("muted"), .text(total == 1 ? "1 order" : "\(total) orders")),
             .div(.class("table-wrap"), .table(
@@ -86,8 +100,7 @@ enum SalesPages {
                     },
                     .if(orders.isEmpty, .tr(.td(.attribute(named: "colspan", value: "6"), .class("muted"),
                                                 .text("No orders match."))))))),
-            Layout.pager("/sales/orders", page: page, pageSize: pageSize, total: total,
-                         query: [("status", query.status), ("customer", query.customer)]))
+            Layout.pager("/sales/orders", page: page, pageSize: pageSize, total: total, query: query.parameters))
     }
 
     static func billingText(_ plan: BillingPlan) -> String {
@@ -299,13 +312,17 @@ enum SalesPages {
         var state: String?
         var kind: String?
         var customer: String?
+        var sort: String?
         var page: Int?
 
         func filter(limit: Int) -> SalesService.InvoiceFilter {
             .init(customer: customer, kind: kind.flatMap(Invoice.Kind.init(rawValue:)),
-                  state: state.flatMap(SalesService.InvoiceFilter.State.init(rawValue:)), limit: limit,
+                  state: state.flatMap(SalesService.InvoiceFilter.State.init(rawValue:)),
+                  sort: sort.flatMap(SalesService.InvoiceFilter.Sort.init(rawValue:)) ?? .newest, limit: limit,
                   offset: max(page ?? 0, 0) * limit)
         }
+
+        var parameters: [(String, String?)] { [("state", state), ("kind", kind), ("customer", customer), ("sort", sort)] }
     }
 
     @Sendable static func invoices(_ request: Request) async throws -> Response {
@@ -329,8 +346,9 @@ enum SalesPages {
                         Layout.option("credit_note", "Credit notes", selected: kind == "credit_note"))),
                 .div(.class("field"), .label(.for("customer"), .text("Customer code")),
                      .input(.id("customer"), .name("customer"), .value(query.customer ?? ""))),
+                sortField(SalesService.InvoiceFilter.Sort.self, query.sort),
                 .button(.type(.submit), .text("Show")),
-                .a(.class("button"), .href("/sales/invoices.csv?\(Layout.queryString([("state", query.state), ("kind", query.kind), ("customer", query.customer)]))"), .text("Download CSV"))),
+                .a(.class("button"), .href("/sales/invoices.csv?\(Layout.queryString(query.parameters))"), .text("Download CSV"))),
             .p(.class("muted"), .text(total == 1 ? "1 document" : "\(total) documents")),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Number"), .th("Issued"), .th("Due"), .th("Customer"), .th("State"),
@@ -348,7 +366,7 @@ enum SalesPages {
                     .if(invoices.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
                                                   .text("No invoices match."))))))),
             Layout.pager("/sales/invoices", page: max(query.page ?? 0, 0), pageSize: pageSize, total: total,
-                         query: [("state", query.state), ("kind", query.kind), ("customer", query.customer)]))
+                         query: query.parameters))
     }
 
     /// Every row a list's filter matches, read a page at a time, as CSV.
@@ -397,9 +415,7 @@ enum SalesPages {
             ["number", "status", "order_date", "customer", "customer_name", "currency", "billing", "billed_periods",
              "net", "tax", "gross", "reference"], filename: "orders.csv",
             page: { offset in
-                let page = try await sales.orders(.init(customer: query.customer,
-                                                        status: query.status.flatMap(Order.Status.init(rawValue:)),
-                                                        limit: SalesService.pageLimitMax, offset: offset), by: principal)
+                let page = try await sales.orders(query.filter(limit: SalesService.pageLimitMax, offset: offset), by: principal)
                 return (page.orders, page.total)
             },
             row: { (order: Order) in
@@ -410,16 +426,25 @@ enum SalesPages {
             })
     }
 
+    struct ReceiptQuery: Content {
+        var customer: String?
+        var sort: String?
+        var page: Int?
+
+        var order: SalesService.ReceiptSort { sort.flatMap(SalesService.ReceiptSort.init(rawValue:)) ?? .newest }
+        var parameters: [(String, String?)] { [("customer", customer), ("sort", sort)] }
+    }
+
     @Sendable static func receiptsCSV(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
-        let customer = try? request.query.get(String.self, at: "customer")
+        let query = try request.query.decode(ReceiptQuery.self)
         let sales = request.sales
         return try await pagedCSV(
             ["number", "kind", "date", "customer", "customer_name", "currency", "amount", "allocated", "unallocated",
              "method", "account", "reference", "entry"], filename: "receipts.csv",
             page: { offset in
-                let page = try await sales.receipts(customer: customer, limit: SalesService.pageLimitMax, offset: offset,
-                                                    by: principal)
+                let page = try await sales.receipts(customer: query.customer, sort: query.order,
+                                                    limit: SalesService.pageLimitMax, offset: offset, by: principal)
                 return (page.receipts, page.total)
             },
             row: { (receipt: Receipt) in
@@ -601,8 +626,10 @@ enum SalesPages {
     static func renderReceipts(_ request: Request, form: ReceiptForm, error: DomainError?, notice: String?,
                                status: HTTPResponseStatus = .ok) async throws -> Response {
         let principal = try request.requirePrincipal()
-        let page = max((try? request.query.get(Int.self, at: "page")) ?? 0, 0)
-        let (receipts, total) = try await request.sales.receipts(limit: pageSize, offset: page * pageSize, by: principal)
+        let query = try request.query.decode(ReceiptQuery.self)
+        let page = max(query.page ?? 0, 0)
+        let (receipts, total) = try await request.sales.receipts(customer: query.customer, sort: query.order, limit: pageSize,
+                                                                 offset: page * pageSize, by: principal)
         let customers = canWrite(request)
             ? try await request.parties.partners(.init(role: .customer, limit: 500), by: principal).partners : []
         let shown = error.map { FormError($0) }
@@ -622,7 +649,13 @@ enum SalesPages {
                             .group(Receipt.Method.allCases.map { Layout.option($0.rawValue, $0.rawValue, selected: form.method == $0.rawValue) }))),
                     Layout.field("Reference", name: "reference", value: form.reference ?? "", error: shown),
                     Layout.submit("Record payment")))),
-            .p(.class("actions"), .a(.class("button"), .href("/sales/receipts.csv"), .text("Download CSV"))),
+            .form(.method(.get), .action("/sales/receipts"), .class("filters"),
+                .div(.class("field"), .label(.for("filter-customer"), .text("Customer code")),
+                     .input(.id("filter-customer"), .name("customer"), .value(query.customer ?? ""))),
+                sortField(SalesService.ReceiptSort.self, query.sort),
+                .button(.type(.submit), .text("Show")),
+                .a(.class("button"), .href("/sales/receipts.csv?\(Layout.queryString(query.parameters))"), .text("Download CSV"))),
+            .p(.class("muted"), .text(total == 1 ? "1 payment" : "\(total) payments")),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Number"), .th("Date"), .th("Customer"), .th("Method"), .th("Reference"),
                            .th(.class("num"), .text("Amount")), .th(.class("num"), .text("Unallocated")))),
@@ -637,7 +670,7 @@ enum SalesPages {
                     },
                     .if(receipts.isEmpty, .tr(.td(.attribute(named: "colspan", value: "7"), .class("muted"),
                                                   .text("No payments yet."))))))),
-            Layout.pager("/sales/receipts", page: page, pageSize: pageSize, total: total, query: []))
+            Layout.pager("/sales/receipts", page: page, pageSize: pageSize, total: total, query: query.parameters))
     }
 
     @Sendable static func recordReceipt(_ request: Request) async throws -> Response {

@@ -3,6 +3,7 @@ import Foundation
 import KeelTesting
 import Kernel
 import Ledger
+import Parties
 import Platform
 import Testing
 import Vapor
@@ -118,6 +119,44 @@ struct SalesAPITests {
                     #expect(response.status == .ok && lines.first?.hasPrefix(header) == true && lines.count == rows + 1,
                             "\(path): \(response.body.string)")
                 }
+            }
+        }
+    }
+
+    @Test("A draft invoice is written on its page; a bad line is named and nothing is saved; then it is issued")
+    func draftInvoicePage() async throws {
+        try await withTestApp { app in
+            let ledger = LedgerService(db: app.db, context: app.keelContext)
+            _ = try await ledger.setUpCompany(name: "Keel Demo GmbH", currency: "EUR", by: .system)
+            _ = try await ledger.saveTaxCode(TaxCodeInput(code: "VAT19", name: "VAT 19 %", rate: "19", account: "2100"),
+                                             by: .system)
+            _ = try await PartiesService(db: app.db, context: app.keelContext)
+                .create(PartnerInput(code: "NW", name: "Northwind"), by: .system)
+            try await Fixtures.user("sam", roles: ["accountant"], on: app)
+            let (cookie, csrf) = try await Fixtures.signIn("sam", on: app)
+            try await app.testing().test(.GET, "/sales/invoices/new", headers: ["Cookie": cookie]) { response in
+                #expect(response.status == .ok && response.body.string.contains("Save draft"))
+                #expect(!response.body.string.contains("Confirm now"))
+            }
+            let bad = [("_csrf", csrf), ("customer", "NW"), ("orderDate", "2026-03-02"), ("notes", "Thanks"),
+                       ("description[]", "Consulting"), ("quantity[]", "two"), ("unitPrice[]", "100"), ("taxCode[]", "VAT19")]
+            try await app.testing().test(.POST, "/sales/invoices", headers: formHeaders(cookie: cookie), body: formBody(bad)) { response in
+                #expect(response.status == .unprocessableEntity && response.body.string.contains("Line 1"))
+                #expect(response.body.string.contains("value=\"two\""))
+            }
+            let token = try await Fixtures.token(for: "sam", on: app)
+            try await app.testing().test(.GET, "/api/v1/sales/invoices", headers: bearer(token)) { response in
+                #expect(json(response)["total"] as? Int == 0)
+            }
+            var location = ""
+            let good = bad.map { $0.0 == "quantity[]" ? ("quantity[]", "2") : $0 }
+            try await app.testing().test(.POST, "/sales/invoices", headers: formHeaders(cookie: cookie), body: formBody(good)) { response in
+                #expect(response.status == .seeOther || response.status == .found)
+                location = response.headers.first(name: .location) ?? ""
+            }
+            try await app.testing().test(.GET, location, headers: ["Cookie": cookie]) { response in
+                let page = response.body.string
+                #expect(page.contains("Invoice (draft)") && page.contains("Issue and post") && page.contains("238.00"))
             }
         }
     }

@@ -24,6 +24,8 @@ enum SalesPages {
         routes.post("sales", "orders", ":number", "cancel", use: cancelOrder)
         routes.get("sales", "invoices", use: invoices)
         routes.get("sales", "invoices.csv", use: invoicesCSV)
+        routes.get("sales", "invoices", "new", use: newInvoice)
+        routes.post("sales", "invoices", use: createInvoice)
         routes.get("sales", "invoices", ":number", use: invoice)
         routes.post("sales", "invoices", ":number", "issue", use: issueInvoice)
         routes.get("sales", "invoices", ":number", "e-invoice", use: eInvoice)
@@ -110,13 +112,14 @@ enum SalesPages {
         return "\(every) from \(plan.start), \(count), in \(plan.timing.rawValue)"
     }
 
-    /// The order form's flat fields; five line rows are offered.
+    /// The order form's flat fields (also the draft invoice's, without the billing plan); five line rows are offered.
     struct OrderForm: Content {
         var customer: String?
         var orderDate: String?
         var currency: String?
         var paymentTerms: String?
         var reference: String?
+        var notes: String?
         var kind: String?
         var interval: String?
         var start: String?
@@ -137,20 +140,29 @@ enum SalesPages {
             return text.isEmpty ? nil : text
         }
 
-        var input: OrderInput {
-            let lines = (0..<Self.rows).compactMap { index -> OrderLineInput? in
+        var lines: [OrderLineInput] {
+            (0..<Self.rows).compactMap { index -> OrderLineInput? in
                 let parts = [value(product, index), value(description, index), value(quantity, index),
                              value(unitPrice, index), value(taxCode, index)]
                 guard parts.contains(where: { $0 != nil }) else { return nil }
                 return OrderLineInput(product: parts[0], description: parts[1], quantity: parts[2], unitPrice: parts[3],
                                       taxCode: parts[4])
             }
-            func text(_ value: String?) -> String? { value.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) } }
-            return OrderInput(customer: text(customer), currency: text(currency), orderDate: text(orderDate),
-                              paymentTerms: text(paymentTerms), reference: text(reference),
+        }
+
+        func text(_ value: String?) -> String? { value.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) } }
+
+        var input: OrderInput {
+            OrderInput(customer: text(customer), currency: text(currency), orderDate: text(orderDate),
+                              paymentTerms: text(paymentTerms), reference: text(reference), notes: text(notes),
                               billing: BillingPlanInput(kind: text(kind), interval: text(interval), start: text(start),
                                                         periods: text(periods).flatMap { Int($0) }, timing: text(timing)),
                               lines: lines, confirm: confirm == "on")
+        }
+
+        var invoiceInput: InvoiceInput {
+            InvoiceInput(customer: text(customer) ?? "", currency: text(currency), issueDate: text(orderDate),
+                         paymentTerms: text(paymentTerms), reference: text(reference), notes: text(notes), lines: lines)
         }
     }
 
@@ -159,7 +171,24 @@ enum SalesPages {
         return try await renderOrderForm(request, form: OrderForm(kind: "once", timing: "advance", confirm: "on"), error: nil)
     }
 
-    static func renderOrderForm(_ request: Request, form: OrderForm, error: DomainError?,
+    @Sendable static func newInvoice(_ request: Request) async throws -> Response {
+        guard canWrite(request) else { throw DomainError.forbidden("auth.forbidden", "You may not write invoices") }
+        return try await renderOrderForm(request, form: OrderForm(), error: nil, invoice: true)
+    }
+
+    @Sendable static func createInvoice(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.form(OrderForm.self)
+        do {
+            let invoice = try await request.sales.createInvoice(form.invoiceInput, by: principal)
+            return request.redirect(to: "/sales/invoices/\(invoice.id)", redirectType: .normal)
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
+            return try await renderOrderForm(request, form: form, error: error, invoice: true, status: .unprocessableEntity)
+        }
+    }
+
+    /// The form for a new order or, with `invoice`, a draft invoice (no billing plan; issued from its page).
+    static func renderOrderForm(_ request: Request, form: OrderForm, error: DomainError?, invoice: Bool = false,
                                 status: HTTPResponseStatus = .ok) async throws -> Response {
         let principal = try request.requirePrincipal()
         let customers = try await request.parties.partners(.init(role: .customer, limit: 500), by: principal).partners
@@ -167,34 +196,13 @@ enum SalesPages {
         let taxCodes = try await LedgerService(db: request.db, context: request.context).taxCodes(includeArchived: false)
         // A line's problem is shown above the lines, naming the line; other problems beside their field.
         let shown = error.map { FormError(field: ($0.field ?? "").hasPrefix("lines") ? "lines" : $0.field?
-                                            .replacing("billing.", with: ""), message: $0.message) }
+                                            .replacing("billing.", with: "").replacing("issueDate", with: "orderDate"),
+                                          message: $0.message) }
         let lineProblems = (error?.items ?? []).map(\.message)
         func choose(_ name: String, _ label: String, _ options: [(String, String)], _ value: String?) -> Node<HTML.FormContext> {
             Layout.select(label, name: name, options: options.map { (value: $0.0, label: $0.1) }, value: value, error: shown)
         }
-        return Layout.page("New order", request, status: status,
-            .section(.class("card"), .form(.method(.post), .action("/sales/orders"),
-                Layout.csrfField(request),
-                Layout.formError(shown, fields: ["customer", "orderDate", "currency", "paymentTerms", "reference", "kind",
-                                                 "interval", "start", "periods", "timing", "lines"]),
-                choose("customer", "Customer", [("", "Choose…")] + customers.map { ($0.code, "\($0.name) (\($0.code))") },
-                       form.customer),
-                Layout.field("Order date", name: "orderDate", type: .date, value: form.orderDate ?? "", error: shown,
-                             hint: "Empty: today"),
-                Layout.field("Currency", name: "currency", value: form.currency ?? "", error: shown,
-                             hint: "Empty: the customer's, else the company's"),
-                Layout.field("Payment terms", name: "paymentTerms", value: form.paymentTerms ?? "", error: shown,
-                             hint: "Empty: the customer's terms"),
-                Layout.field("Reference", name: "reference", value: form.reference ?? "", error: shown,
-                             hint: "Contract or CRM reference"),
-                .fieldset(.class("field"), .element(named: "legend", text: "Billing"),
-                    choose("kind", "Billed", [("once", "once"), ("recurring", "recurring")], form.kind),
-                    choose("interval", "Every", [("month", "month"), ("quarter", "quarter"), ("year", "year")], form.interval),
-                    Layout.field("From", name: "start", type: .date, value: form.start ?? "", error: shown,
-                                 hint: "Empty: the order date"),
-                    Layout.field("Periods", name: "periods", value: form.periods ?? "", error: shown,
-                                 hint: "Empty: until cancelled"),
-                    choose("timing", "Invoiced", [("advance", "in advance"), ("arrears", "in arrears")], form.timing)),
+        let linesField: Node<HTML.FormContext> =
                 .fieldset(.class(shown?.field == "lines" ? "field invalid" : "field"),
                     .element(named: "legend", text: "Lines"),
                     .forEach(lineProblems) { .p(.class("error"), .text($0)) },
@@ -219,10 +227,39 @@ enum SalesPages {
                                                 Layout.option($0.code, $0.code, selected: form.value(form.taxCode, index) == $0.code)
                                             }))))
                         }))),
-                    .p(.class("hint"), .text("A product fills the description, price and tax code a line leaves empty."))),
+                    .p(.class("hint"), .text("A product fills the description, price and tax code a line leaves empty.")))
+        let billing: Node<HTML.FormContext> = invoice ? .empty :
+                .fieldset(.class("field"), .element(named: "legend", text: "Billing"),
+                    choose("kind", "Billed", [("once", "once"), ("recurring", "recurring")], form.kind),
+                    choose("interval", "Every", [("month", "month"), ("quarter", "quarter"), ("year", "year")], form.interval),
+                    Layout.field("From", name: "start", type: .date, value: form.start ?? "", error: shown,
+                                 hint: "Empty: the order date"),
+                    Layout.field("Periods", name: "periods", value: form.periods ?? "", error: shown,
+                                 hint: "Empty: until cancelled"),
+                    choose("timing", "Invoiced", [("advance", "in advance"), ("arrears", "in arrears")], form.timing))
+        let confirm: Node<HTML.FormContext> = invoice ? .empty :
                 .label(.class("check"), .input(.type(.checkbox), .name("confirm"), .checked(form.confirm == "on")),
-                       .text("Confirm now (its invoices are issued as each period falls due)")),
-                Layout.submit("Save order"))))
+                       .text("Confirm now (its invoices are issued as each period falls due)"))
+        return Layout.page(invoice ? "New invoice" : "New order", request, status: status,
+            .section(.class("card"), .form(.method(.post), .action(invoice ? "/sales/invoices" : "/sales/orders"),
+                Layout.csrfField(request),
+                Layout.formError(shown, fields: ["customer", "orderDate", "currency", "paymentTerms", "reference", "notes",
+                                                 "kind", "interval", "start", "periods", "timing", "lines"]),
+                choose("customer", "Customer", [("", "Choose…")] + customers.map { ($0.code, "\($0.name) (\($0.code))") },
+                       form.customer),
+                Layout.field(invoice ? "Invoice date" : "Order date", name: "orderDate", type: .date,
+                             value: form.orderDate ?? "", error: shown,
+                             hint: invoice ? "Empty: today; the number and posting come when it is issued" : "Empty: today"),
+                Layout.field("Currency", name: "currency", value: form.currency ?? "", error: shown,
+                             hint: "Empty: the customer's, else the company's"),
+                Layout.field("Payment terms", name: "paymentTerms", value: form.paymentTerms ?? "", error: shown,
+                             hint: "Empty: the customer's terms"),
+                Layout.field("Reference", name: "reference", value: form.reference ?? "", error: shown,
+                             hint: invoice ? "The customer's order or PO number" : "Contract or CRM reference"),
+                Layout.field("Notes", name: "notes", value: form.notes ?? "", error: shown,
+                             hint: invoice ? "Printed on the invoice" : nil),
+                billing, linesField, confirm,
+                Layout.submit(invoice ? "Save draft" : "Save order"))))
     }
 
     @Sendable static func createOrder(_ request: Request) async throws -> Response {
@@ -332,6 +369,8 @@ enum SalesPages {
         let today = try await sales.day(nil)
         let state = query.state ?? "", kind = query.kind ?? ""
         return Layout.page("Invoices", request,
+            .if(canWrite(request), .p(.class("actions"), .a(.class("button primary"), .href("/sales/invoices/new"),
+                                                              .text("New invoice")))),
             .form(.method(.get), .action("/sales/invoices"), .class("filters"),
                 .div(.class("field"), .label(.for("state"), .text("State")),
                      .select(.id("state"), .attribute(named: "name", value: "state"),

@@ -9,6 +9,7 @@ let areas: [(name: String, uses: [String])] = [
     ("Ledger", ["Platform", "Kernel"]),
     ("Parties", ["Platform", "Kernel"]),
     ("Catalog", ["Platform", "Kernel"]),
+    ("People", ["Platform", "Kernel"]),
     ("Sales", ["Ledger", "Parties", "Catalog", "Platform", "Kernel"]),
 ]
 
@@ -28,6 +29,7 @@ let areaProducts: [String: [Target.Dependency]] = [
     "Ledger": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
     "Parties": [fluent, sqlKit],
     "Catalog": [fluent, sqlKit],
+    "People": [fluent, sqlKit],
     "Sales": [fluent, sqlKit],
 ]
 
@@ -77,6 +79,9 @@ targets += [
                 swiftSettings: swiftSettings),
     .testTarget(name: "SalesTests",
                 dependencies: ["Kernel", "Platform", "Ledger", "Parties", "Catalog", "Sales", "Web", "KeelTesting", fluent, sqlKit],
+                swiftSettings: swiftSettings),
+    .testTarget(name: "PeopleTests",
+                dependencies: ["Kernel", "Platform", "People", "Web", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),
     .testTarget(name: "PlatformTests", dependencies: ["Kernel", "Platform", "KeelTesting", fluent, sqlKit],
                 swiftSettings: swiftSettings),

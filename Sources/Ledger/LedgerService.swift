@@ -78,6 +78,9 @@ public struct LedgerService: Sendable {
                 ids[chartRow.fullName] = model.id
             }
             try await Settings.set("company.name", company.name, on: tx)
+            // Areas that may not read the ledger (People) take the time zone and currency from settings.
+            try await Settings.set("company.time_zone", timeZone, on: tx)
+            try await Settings.set("company.currency", currency.code, on: tx)
             try await context.audit(tx, actor, "ledger.company.setup", entity: "company", id: "1",
                                     before: nil as Company?, after: company)
         }

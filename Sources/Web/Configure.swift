@@ -6,6 +6,7 @@ import Ledger
 import Metrics
 import OpenAPIVapor
 import Parties
+import People
 import Platform
 import Prometheus
 import Sales
@@ -44,6 +45,7 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     app.migrations.add(PartiesMigrations.all)
     app.migrations.add(CatalogMigrations.all)
     app.migrations.add(SalesMigrations.all)
+    app.migrations.add(PeopleMigrations.all)
     if options.migrate { try await migrateUnderLock(app) }
 
     // Event handlers: areas register their reactions to other areas' events here.
@@ -131,6 +133,7 @@ func registerPages(_ app: Application) {
     SalesPages.register(signedIn)
     WebhookPages.register(signedIn)
     CompanyPages.register(signedIn)
+    PeoplePages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

@@ -4,6 +4,7 @@ import Foundation
 import Kernel
 import Ledger
 import Parties
+import People
 import Platform
 import Sales
 import Vapor
@@ -26,6 +27,7 @@ public enum Demo {
         ("fred.facilities", "Fred Okafor", ["facilities"]),
         ("carla.compliance", "Carla Rossi", ["compliance"]),
         ("erin.employee", "Erin Walsh", ["employee"]),
+        ("mark.manager", "Mark Weber", ["employee"]),
         ("aude.auditor", "Aude Laurent", ["auditor"]),
     ]
 
@@ -82,6 +84,7 @@ public enum Demo {
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),
                                        by: .system)
         }
+        try await DemoPeople.seed(PeopleService(db: app.db, context: app.keelContext), today: today)
         return Outcome(generatedAdminPassword: adminPassword == nil ? password : nil, created: true)
     }
 }

@@ -3,6 +3,7 @@ import Fluent
 import Kernel
 import Ledger
 import Parties
+import People
 import Platform
 import Sales
 import Vapor
@@ -34,6 +35,7 @@ extension Request {
     var parties: PartiesService { PartiesService(db: db, context: context) }
     var catalog: CatalogService { CatalogService(db: db, context: context, references: LedgerReferences(db: db, context: context)) }
     var sales: SalesService { SalesService(db: db, context: context, products: LedgerReferences(db: db, context: context)) }
+    var people: PeopleService { PeopleService(db: db, context: context) }
 
     private struct PrincipalKey: StorageKey { typealias Value = Principal }
     private struct SessionKey: StorageKey { typealias Value = SessionInfo }

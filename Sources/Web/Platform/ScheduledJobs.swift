@@ -1,6 +1,7 @@
 import Fluent
 import Kernel
 import Ledger
+import People
 import Platform
 import Sales
 import Vapor
@@ -16,16 +17,20 @@ public enum ScheduledJobs {
 
     /// Runs every job for `asOf` (default: today in the company's time zone).
     public static func run(_ app: Application, asOf given: CivilDate? = nil) async throws -> [Outcome] {
-        var outcomes = try await bill(app, asOf: given)
+        var outcomes = try await daily(app, asOf: given)
         outcomes += try await deliver(app)
         return outcomes
     }
 
-    /// The billing run for the day, once the company is set up.
-    static func bill(_ app: Application, asOf given: CivilDate?) async throws -> [Outcome] {
+    /// The day's work: leavers carried out (people.leavers), then the billing run once the company is set up.
+    static func daily(_ app: Application, asOf given: CivilDate?) async throws -> [Outcome] {
         let context = app.keelContext
         let db = app.db
         var outcomes: [Outcome] = []
+        let people = PeopleService(db: db, context: context)
+        let left = try await people.processLeavers(asOf: try await people.day(given))
+        outcomes.append(Outcome(job: "people.leavers", count: left.count,
+                                summary: "\(left.count) leaver(s) terminated and their users disabled"))
         if let company = try await LedgerService(db: db, context: context).company() {
             let asOf = given ?? company.today(context.clock)
             let sales = SalesService(db: db, context: context, products: LedgerReferences(db: db, context: context))
@@ -48,13 +53,13 @@ public enum ScheduledJobs {
         return outcomes
     }
 
-    /// Runs the billing every `interval` inside `keel serve` (events and webhooks have their own dispatcher there).
+    /// Runs the day's jobs every `interval` inside `keel serve` (events and webhooks have their own dispatcher there).
     static func start(_ app: Application, interval: Duration = .seconds(60)) {
         let logger = app.logger
         let task = Task.detached {
             while !Task.isCancelled {
                 do {
-                    for outcome in try await bill(app, asOf: nil) where outcome.count > 0 {
+                    for outcome in try await daily(app, asOf: nil) where outcome.count > 0 {
                         logger.info("\(outcome.job): \(outcome.summary)")
                     }
                 } catch {

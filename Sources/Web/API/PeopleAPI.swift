@@ -1,0 +1,189 @@
+import Foundation
+import Kernel
+import People
+import Platform
+
+/// Employees and the organisation over the API. Every answer is already redacted by `PeopleViewer`.
+extension APIHandler {
+    func listEmployees(_ input: Operations.ListEmployees.Input) async throws -> Operations.ListEmployees.Output {
+        let query = input.query
+        let filter = PeopleService.Filter(
+            search: query.q, department: query.department,
+            status: query.status.flatMap { Employee.Status(rawValue: $0.rawValue) },
+            asOf: try query.asOf.map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") },
+            sort: query.sort.flatMap { PeopleService.Filter.Sort(rawValue: $0.rawValue) } ?? .name,
+            limit: query.limit ?? 100, offset: query.offset ?? 0)
+        let people = request.people
+        let (employees, total) = try await people.employees(filter, by: try request.requirePrincipal())
+        let directory = try await people.directory()
+        return .ok(.init(body: .json(.init(items: employees.map { $0.api(directory) }, total: total))))
+    }
+
+    func hireEmployee(_ input: Operations.HireEmployee.Input) async throws -> Operations.HireEmployee.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let employee = try await people.hire(body.input, idempotencyKey: input.headers.idempotencyKey, by: principal)
+        // The answer is what the caller may see of the new record.
+        let seen = try await people.employee(employee.id, by: principal)
+        return .created(.init(body: .json(seen.api(try await people.directory()))))
+    }
+
+    func getEmployee(_ input: Operations.GetEmployee.Input) async throws -> Operations.GetEmployee.Output {
+        let asOf = try input.query.asOf.map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") }
+        let people = request.people
+        let employee = try await people.employee(input.path.reference, asOf: asOf, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(employee.api(try await people.directory()))))
+    }
+
+    func getEmployeeHistory(_ input: Operations.GetEmployeeHistory.Input) async throws -> Operations.GetEmployeeHistory.Output {
+        let people = request.people
+        let history = try await people.history(input.path.reference, by: try request.requirePrincipal())
+        let directory = try await people.directory()
+        return .ok(.init(body: .json(.init(items: history.map { $0.api(directory) }))))
+    }
+
+    func changeEmployee(_ input: Operations.ChangeEmployee.Input) async throws -> Operations.ChangeEmployee.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let changed = try await people.change(input.path.reference, ChangeInput(
+            effectiveDate: body.effectiveDate, reason: body.reason?.rawValue, job: body.job.input), by: principal)
+        let seen = try await people.employee(changed.id, by: principal)
+        return .ok(.init(body: .json(seen.api(try await people.directory()))))
+    }
+
+    func terminateEmployee(_ input: Operations.TerminateEmployee.Input) async throws -> Operations.TerminateEmployee.Output {
+        let principal = try request.requirePrincipal()
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let employee = try await people.terminate(input.path.reference, leavingDate: body.leavingDate, note: body.note,
+                                                  by: principal)
+        let seen = try await people.employee(employee.id, by: principal)
+        return .ok(.init(body: .json(seen.api(try await people.directory()))))
+    }
+
+    func updateEmployeeContacts(_ input: Operations.UpdateEmployeeContacts.Input) async throws
+        -> Operations.UpdateEmployeeContacts.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let employee = try await people.updateContacts(input.path.reference, ContactInput(
+            workPhone: body.workPhone, privateEmail: body.privateEmail, privatePhone: body.privatePhone,
+            homeAddress: body.homeAddress?.address, emergencyContacts: body.emergencyContacts?.map(\.contact)),
+            by: try request.requirePrincipal())
+        return .ok(.init(body: .json(employee.api(try await people.directory()))))
+    }
+
+    func getMyEmployee(_ input: Operations.GetMyEmployee.Input) async throws -> Operations.GetMyEmployee.Output {
+        let people = request.people
+        let employee = try await people.me(by: try request.requirePrincipal())
+        return .ok(.init(body: .json(employee.api(try await people.directory()))))
+    }
+
+    func listDepartments(_ input: Operations.ListDepartments.Input) async throws -> Operations.ListDepartments.Output {
+        _ = try request.requirePrincipal()
+        let departments = try await request.people.departments()
+        let codes = Dictionary(uniqueKeysWithValues: departments.map { ($0.id, $0.code) })
+        return .ok(.init(body: .json(.init(items: departments.map {
+            .init(code: $0.code, name: $0.name, parent: $0.parentID.flatMap { codes[$0] })
+        }))))
+    }
+
+    func createDepartment(_ input: Operations.CreateDepartment.Input) async throws -> Operations.CreateDepartment.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let department = try await request.people.createDepartment(code: body.code, name: body.name, parent: body.parent,
+                                                                   by: try request.requirePrincipal())
+        return .created(.init(body: .json(.init(code: department.code, name: department.name, parent: body.parent))))
+    }
+
+    func listPositions(_ input: Operations.ListPositions.Input) async throws -> Operations.ListPositions.Output {
+        _ = try request.requirePrincipal()
+        let people = request.people
+        let directory = try await people.directory()
+        return .ok(.init(body: .json(.init(items: try await people.positions().map { $0.api(directory) }))))
+    }
+
+    func createPosition(_ input: Operations.CreatePosition.Input) async throws -> Operations.CreatePosition.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let position = try await people.createPosition(code: body.code, title: body.title, department: body.department,
+                                                       budgetedHeadcount: body.budgetedHeadcount,
+                                                       by: try request.requirePrincipal())
+        return .created(.init(body: .json(position.api(try await people.directory()))))
+    }
+
+    func listLocations(_ input: Operations.ListLocations.Input) async throws -> Operations.ListLocations.Output {
+        _ = try request.requirePrincipal()
+        return .ok(.init(body: .json(.init(items: try await request.people.locations().map {
+            .init(code: $0.code, name: $0.name, country: $0.country)
+        }))))
+    }
+
+    func createLocation(_ input: Operations.CreateLocation.Input) async throws -> Operations.CreateLocation.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let location = try await request.people.createLocation(code: body.code, name: body.name, country: body.country,
+                                                               by: try request.requirePrincipal())
+        return .created(.init(body: .json(.init(code: location.code, name: location.name, country: location.country))))
+    }
+}
+
+extension Employee {
+    func api(_ directory: PeopleService.Directory) -> Components.Schemas.Employee {
+        .init(id: id, number: number, legalName: legalName, preferredName: preferredName, workEmail: workEmail,
+              workPhone: workPhone, status: .init(rawValue: status.rawValue)!, hireDate: hireDate.description,
+              leavingDate: leavingDate?.description, job: assignment?.api(directory),
+              personal: personal.map { personal in
+                  .init(birthDate: personal.birthDate?.description, nationalId: personal.nationalID,
+                        homeAddress: personal.homeAddress.api, privateEmail: personal.privateEmail,
+                        privatePhone: personal.privatePhone,
+                        emergencyContacts: personal.emergencyContacts.map { .init(name: $0.name, relation: $0.relation, phone: $0.phone) })
+              },
+              bank: bank.map { .init(iban: $0.iban, bic: $0.bic) },
+              hidden: hidden.map { .init(rawValue: $0.rawValue)! })
+    }
+}
+
+extension Assignment {
+    func api(_ directory: PeopleService.Directory) -> Components.Schemas.Job {
+        .init(effectiveDate: effectiveDate.description, reason: .init(rawValue: reason.rawValue)!,
+              position: directory.position(positionID)?.code, department: directory.department(departmentID)?.code,
+              manager: directory.employee(managerID)?.number, managerName: directory.employee(managerID)?.name,
+              location: directory.location(locationID)?.code, contractType: .init(rawValue: contractType.rawValue)!,
+              weeklyHours: "\(weeklyHours)", fte: "\(fte)",
+              salary: salary.map { Money(minorUnits: $0, currency: currency ?? .eur).decimalString }, currency: currency?.code,
+              payFrequency: payFrequency.flatMap { .init(rawValue: $0.rawValue) }, note: note)
+    }
+}
+
+extension Position {
+    func api(_ directory: PeopleService.Directory) -> Components.Schemas.Position {
+        .init(code: code, title: title, department: directory.department(departmentID)?.code,
+              budgetedHeadcount: budgetedHeadcount, filled: filled, open: open)
+    }
+}
+
+extension Components.Schemas.EmergencyContact {
+    var contact: EmergencyContact { EmergencyContact(name: name, relation: relation, phone: phone) }
+}
+
+extension Components.Schemas.JobInput {
+    var input: AssignmentInput {
+        AssignmentInput(position: position, department: department, manager: manager, location: location,
+                        contractType: contractType, weeklyHours: weeklyHours, fte: fte, salary: salary, currency: currency,
+                        payFrequency: payFrequency, note: note)
+    }
+}
+
+extension Components.Schemas.HireInput {
+    var input: HireInput {
+        HireInput(number: number, legalName: legalName, preferredName: preferredName, workEmail: workEmail,
+                  workPhone: workPhone, hireDate: hireDate, user: user,
+                  personal: personal.map { personal in
+                      PersonalInput(birthDate: personal.birthDate, nationalID: personal.nationalId,
+                                    homeAddress: personal.homeAddress?.address, privateEmail: personal.privateEmail,
+                                    privatePhone: personal.privatePhone,
+                                    emergencyContacts: personal.emergencyContacts?.map(\.contact))
+                  },
+                  bank: bank.map { BankInput(iban: $0.iban, bic: $0.bic) }, job: job.input)
+    }
+}

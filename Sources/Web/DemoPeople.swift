@@ -1,0 +1,126 @@
+import Foundation
+import Kernel
+import People
+import Platform
+
+/// The demo company's people: six departments, a dozen positions, 60 employees hired over six years with yearly
+/// raises, a promotion, and a few leavers; some demo users are linked to their employee records.
+enum DemoPeople {
+    static let departments: [(code: String, name: String, parent: String?)] = [
+        ("MGT", "Management", nil), ("FIN", "Finance", "MGT"), ("SAL", "Sales", "MGT"), ("ENG", "Engineering", "MGT"),
+        ("OPS", "Operations", "MGT"), ("HR", "People & Culture", "MGT"),
+    ]
+
+    static let positions: [(code: String, title: String, department: String, budget: Int, salary: Int)] = [
+        ("CEO", "Chief Executive Officer", "MGT", 1, 180_000), ("CFO", "Chief Financial Officer", "FIN", 1, 130_000),
+        ("ACC", "Accountant", "FIN", 6, 58_000), ("HOS", "Head of Sales", "SAL", 1, 120_000),
+        ("AE", "Account Executive", "SAL", 14, 55_000), ("CTO", "Chief Technology Officer", "ENG", 1, 140_000),
+        ("ENGM", "Engineering Manager", "ENG", 2, 95_000), ("DEV", "Software Developer", "ENG", 24, 68_000),
+        ("HOO", "Head of Operations", "OPS", 1, 105_000), ("OPSS", "Operations Specialist", "OPS", 14, 46_000),
+        ("HRD", "Head of People", "HR", 1, 110_000), ("HRP", "HR Partner", "HR", 4, 56_000),
+    ]
+
+    static let firstNames = ["Anna", "Ben", "Clara", "David", "Elena", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Katja",
+                             "Leon", "Mia", "Noah", "Olga", "Paul", "Rosa", "Sami", "Tara", "Umut", "Vera", "Wim", "Yara",
+                             "Zoe", "Aron", "Bianca", "Carlos", "Dana", "Emil", "Frida"]
+    static let lastNames = ["Becker", "Costa", "Dubois", "Eriksen", "Fischer", "Garcia", "Horvat", "Ivanova", "Jansen",
+                            "Kowalski", "Lindqvist", "Moreau", "Nowak", "Ortega", "Petrov", "Quinn", "Richter", "Silva",
+                            "Tanaka", "Umarov", "Varga", "Weber", "Yilmaz", "Zimmer"]
+
+    /// (position, user to link, name) for each employee in hiring order; managers come before their reports.
+    static func staff() -> [(position: String, user: String?, name: String?)] {
+        var result: [(String, String?, String?)] = [("CEO", nil, "Johanna Berg"), ("CFO", nil, nil), ("HOS", nil, nil),
+                                                    ("CTO", nil, nil), ("HOO", nil, nil), ("HRD", "hana.hr", "Hana Novak"),
+                                                    ("ENGM", "mark.manager", "Mark Weber"), ("ENGM", nil, nil)]
+        result += [("ACC", "alex.accountant", "Alex Martin"), ("HRP", "paul.payroll", "Paul Schmidt"),
+                   ("DEV", "erin.employee", "Erin Walsh"), ("OPSS", "fred.facilities", "Fred Okafor"),
+                   ("DEV", "ivy.it", "Ivy Chen")]
+        result += Array(repeating: ("ACC", nil, nil), count: 4) + Array(repeating: ("AE", nil, nil), count: 12)
+            + Array(repeating: ("DEV", nil, nil), count: 18) + Array(repeating: ("OPSS", nil, nil), count: 11)
+            + Array(repeating: ("HRP", nil, nil), count: 2)
+        return result
+    }
+
+    static func seed(_ people: PeopleService, today: CivilDate) async throws {
+        for department in departments {
+            _ = try await people.createDepartment(code: department.code, name: department.name, parent: department.parent,
+                                                  by: .system)
+        }
+        for (code, name, country) in [("BER", "Berlin", "DE"), ("HAM", "Hamburg", "DE"), ("REM", "Remote", nil)] {
+            _ = try await people.createLocation(code: code, name: name, country: country, by: .system)
+        }
+        for position in positions {
+            _ = try await people.createPosition(code: position.code, title: position.title, department: position.department,
+                                                budgetedHeadcount: position.budget, by: .system)
+        }
+        let byCode = Dictionary(uniqueKeysWithValues: positions.map { ($0.code, $0) })
+        var state: UInt64 = 20_261_122
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        let heads = ["FIN": "CFO", "SAL": "HOS", "ENG": "CTO", "OPS": "HOO", "HR": "HRD"]
+        var numberOf: [String: [String]] = [:]   // position code -> employee numbers
+        var hired: [(number: String, hireDate: CivilDate, salary: Int, position: String, user: String?)] = []
+        for (index, member) in staff().enumerated() {
+            let position = byCode[member.position]!
+            let name = member.name ?? "\(firstNames[index % firstNames.count]) \(lastNames[(index * 7) % lastNames.count])"
+            // Leaders joined first; everyone else over the last six years.
+            let daysAgo = index < 8 ? 2_000 + next(200) : 30 + next(2_100)
+            let hireDate = today.addingDays(-daysAgo)
+            let manager: String?
+            switch member.position {
+            case "CEO": manager = nil
+            case "CFO", "HOS", "CTO", "HOO", "HRD": manager = numberOf["CEO"]?.first
+            case "ENGM": manager = numberOf["CTO"]?.first
+            case "DEV":
+                let managers = numberOf["ENGM"] ?? []
+                manager = member.user == "erin.employee" ? managers.first : managers.isEmpty ? nil : managers[index % managers.count]
+            default: manager = heads[position.department].flatMap { numberOf[$0]?.first }
+            }
+            let salary = position.salary + next(9) * 1_000 - 4_000
+            let slug = name.lowercased().replacing(" ", with: ".")
+            let employee = try await people.hire(HireInput(
+                legalName: name, workEmail: "\(slug)@keel-demo.example", workPhone: "+49 30 5550\(100 + index)",
+                hireDate: hireDate.description, user: member.user,
+                personal: PersonalInput(birthDate: today.addingDays(-(9_000 + next(9_000))).description,
+                                        nationalID: "DE\(10_000_000 + index * 7_919)",
+                                        homeAddress: Address(line1: "Musterweg \(index + 1)", postalCode: "10\(115 + index)",
+                                                             city: "Berlin", country: "DE"),
+                                        emergencyContacts: [EmergencyContact(name: "Kim \(lastNames[index % lastNames.count])",
+                                                                             relation: "partner", phone: "+49 170 55\(index)")]),
+                bank: BankInput(iban: index == 0 ? "DE89370400440532013000" : nil),
+                job: AssignmentInput(position: position.code, department: position.department, manager: manager,
+                                     location: ["BER", "BER", "HAM", "REM"][index % 4],
+                                     contractType: index % 17 == 5 ? "fixed_term" : "permanent",
+                                     fte: index % 9 == 4 ? "0.8" : nil, salary: String(salary))), by: .system)
+            numberOf[position.code, default: []].append(employee.number)
+            hired.append((employee.number, hireDate, salary, position.code, member.user))
+        }
+        // A raise of 3 % every January after the hire.
+        for person in hired {
+            var salary = Double(person.salary)
+            var year = person.hireDate.year + 1
+            while CivilDate(year, 1, 1) <= today {
+                salary *= 1.03
+                let change = ChangeInput(effectiveDate: CivilDate(year, 1, 1).description, reason: "raise",
+                                         job: AssignmentInput(salary: String(Int(salary.rounded()))))
+                _ = try await people.change(person.number, change, by: .system)
+                year += 1
+            }
+        }
+        // The newest engineering manager was a developer first; three people left last year.
+        if let developer = hired.first(where: { $0.position == "DEV" && $0.user == nil && $0.hireDate < today.addingDays(-800) }) {
+            _ = try await people.change(developer.number, ChangeInput(
+                effectiveDate: today.addingDays(-200).description, reason: "promotion",
+                job: AssignmentInput(position: "ENGM", salary: "92000", note: "Leads the apps team")), by: .system)
+        }
+        for leaver in hired.suffix(20).filter({ $0.position == "OPSS" || $0.position == "AE" }).prefix(3) {
+            // After this year's raise, so no change follows the leaving date.
+            let floor = max(CivilDate(today.year, 1, 2), leaver.hireDate.addingDays(30))
+            let leaving = max(floor, today.addingDays(-15 - next(250)))
+            guard leaving < today else { continue }
+            _ = try await people.terminate(leaver.number, leavingDate: leaving.description, note: "Resigned", by: .system)
+        }
+    }
+}

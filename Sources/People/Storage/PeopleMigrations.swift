@@ -5,7 +5,7 @@ import SQLKit
 
 /// The People area's migrations, in order; names are stable forever.
 public enum PeopleMigrations {
-    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees()] }
+    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees(), CreateLeave()] }
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -103,5 +103,53 @@ struct CreateEmployees: AsyncMigration {
     func revert(on db: any Database) async throws {
         try await db.schema("people_assignments").delete()
         try await db.schema("people_employees").delete()
+    }
+}
+
+struct CreateLeave: AsyncMigration {
+    var name: String { "people.003.leave" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("people_leave_types").id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("paid", .bool, .required)
+            .field("limited", .bool, .required)
+            .field("annual_days", .string, .required)
+            .field("accrual", .string, .required)
+            .field("carry_over_max", .string, .required)
+            .field("carry_over_expiry", .string, .required)
+            .field("archived", .bool, .required)
+            .create()
+        try await db.schema("people_holidays").id()
+            .field("date", .string, .required)
+            .field("name", .string, .required)
+            .field("location_id", .uuid, .references("people_locations", "id"))
+            .create()
+        try await db.sql.create(index: "people_holidays_date").on("people_holidays").column("date").run()
+        try await db.schema("people_leave_requests").id()
+            .field("employee_id", .uuid, .required, .references("people_employees", "id"))
+            .field("type_id", .uuid, .required, .references("people_leave_types", "id"))
+            .field("start_date", .string, .required)
+            .field("end_date", .string, .required)
+            .field("half_start", .bool, .required)
+            .field("half_end", .bool, .required)
+            .field("days", .string, .required)
+            .field("status", .string, .required)
+            .field("note", .string)
+            .field("decided_by", .string)
+            .field("decided_at", .string)
+            .field("decision_note", .string)
+            .field("created_by", .string, .required)
+            .field("created_at", .string, .required)
+            .create()
+        try await db.sql.create(index: "people_leave_requests_employee").on("people_leave_requests")
+            .column("employee_id").column("start_date").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("people_leave_requests").delete()
+        try await db.schema("people_holidays").delete()
+        try await db.schema("people_leave_types").delete()
     }
 }

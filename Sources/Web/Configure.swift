@@ -134,6 +134,7 @@ func registerPages(_ app: Application) {
     WebhookPages.register(signedIn)
     CompanyPages.register(signedIn)
     PeoplePages.register(signedIn)
+    LeavePages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

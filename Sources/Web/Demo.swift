@@ -85,6 +85,7 @@ public enum Demo {
                                        by: .system)
         }
         try await DemoPeople.seed(PeopleService(db: app.db, context: app.keelContext), today: today)
+        try await DemoPeople.seedLeave(PeopleService(db: app.db, context: app.keelContext), today: today)
         return Outcome(generatedAdminPassword: adminPassword == nil ? password : nil, created: true)
     }
 }

@@ -123,4 +123,54 @@ enum DemoPeople {
             _ = try await people.terminate(leaver.number, leavingDate: leaving.description, note: "Resigned", by: .system)
         }
     }
+
+    /// Leave types, German public holidays and a year of requests: approved past and coming vacations, sick days,
+    /// and requests waiting for their manager (Erin's waits for Mark).
+    static func seedLeave(_ people: PeopleService, today: CivilDate) async throws {
+        for type in [LeaveTypeInput(code: "VAC", name: "Vacation", annualDays: "30", carryOverMax: "5"),
+                     LeaveTypeInput(code: "SICK", name: "Sick leave", limited: false),
+                     LeaveTypeInput(code: "UNPAID", name: "Unpaid leave", paid: false, limited: false),
+                     LeaveTypeInput(code: "PARENTAL", name: "Parental leave", limited: false)] {
+            _ = try await people.createLeaveType(type, by: .system)
+        }
+        var csv = "date,name,location\n"
+        let easter = [2025: CivilDate(2025, 4, 20), 2026: CivilDate(2026, 4, 5), 2027: CivilDate(2027, 3, 28)]
+        for year in 2025...2027 {
+            let sunday = easter[year]!
+            for (day, name) in [(CivilDate(year, 1, 1), "New Year's Day"), (sunday.addingDays(-2), "Good Friday"),
+                                (sunday.addingDays(1), "Easter Monday"), (CivilDate(year, 5, 1), "Labour Day"),
+                                (sunday.addingDays(39), "Ascension Day"), (sunday.addingDays(50), "Whit Monday"),
+                                (CivilDate(year, 10, 3), "German Unity Day"), (CivilDate(year, 12, 25), "Christmas Day"),
+                                (CivilDate(year, 12, 26), "Second Day of Christmas")] {
+                csv += "\(day),\(name),\n"
+            }
+            csv += "\(CivilDate(year, 3, 8)),International Women's Day,BER\n"
+        }
+        _ = try await people.importHolidays(csv, by: .system)
+        let (employees, _) = try await people.employees(.init(status: .active, limit: PeopleService.pageLimitMax), by: .system)
+        var state: UInt64 = 4_711
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for (index, employee) in employees.enumerated() where index % 2 == 0 {
+            // A summer holiday (approved), a few sick days, and for some a coming trip still waiting.
+            let summer = CivilDate(today.year, 6 + next(3), 1 + next(20))
+            for (type, start, length, decide) in [("VAC", summer, 4 + next(10), true),
+                                                  ("SICK", CivilDate(today.year, 2 + next(8), 3 + next(20)), 1 + next(3), true),
+                                                  ("VAC", today.addingDays(10 + next(40)), 2 + next(5), index % 4 == 0)] {
+                guard start >= employee.hireDate, start.year == start.addingDays(length).year else { continue }
+                guard let leave = try? await people.requestLeave(LeaveRequestInput(
+                    employee: employee.number, type: type, start: start.description,
+                    end: start.addingDays(length).description), by: .system) else { continue }
+                if decide || start < today { _ = try? await people.decideLeave(leave.id, .approve, by: .system) }
+            }
+        }
+        if let erin = employees.first(where: { $0.legalName == "Erin Walsh" }) {
+            let start = today.addingDays(21)
+            _ = try? await people.requestLeave(LeaveRequestInput(employee: erin.number, type: "VAC", start: start.description,
+                                                                 end: start.addingDays(4).description, note: "Family visit"),
+                                               by: .system)
+        }
+    }
 }

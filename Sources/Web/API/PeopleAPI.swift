@@ -187,3 +187,89 @@ extension Components.Schemas.HireInput {
                   bank: bank.map { BankInput(iban: $0.iban, bic: $0.bic) }, job: job.input)
     }
 }
+
+/// Leave over the API.
+extension APIHandler {
+    func listLeaveTypes(_ input: Operations.ListLeaveTypes.Input) async throws -> Operations.ListLeaveTypes.Output {
+        _ = try request.requirePrincipal()
+        return .ok(.init(body: .json(.init(items: try await request.people.leaveTypes().map(\.api)))))
+    }
+
+    func createLeaveType(_ input: Operations.CreateLeaveType.Input) async throws -> Operations.CreateLeaveType.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let type = try await request.people.createLeaveType(
+            LeaveTypeInput(code: body.code, name: body.name, paid: body.paid ?? true, limited: body.limited ?? true,
+                           annualDays: body.annualDays, accrual: body.accrual?.rawValue, carryOverMax: body.carryOverMax,
+                           carryOverExpiry: body.carryOverExpiry), by: try request.requirePrincipal())
+        return .created(.init(body: .json(type.api)))
+    }
+
+    func listHolidays(_ input: Operations.ListHolidays.Input) async throws -> Operations.ListHolidays.Output {
+        _ = try request.requirePrincipal()
+        let holidays = try await request.people.holidays(year: input.query.year)
+        return .ok(.init(body: .json(.init(items: holidays.map {
+            .init(date: $0.date.description, name: $0.name, location: $0.location)
+        }))))
+    }
+
+    func importHolidays(_ input: Operations.ImportHolidays.Input) async throws -> Operations.ImportHolidays.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let added = try await request.people.importHolidays(body.csv, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(added: added))))
+    }
+
+    func listLeaveRequests(_ input: Operations.ListLeaveRequests.Input) async throws -> Operations.ListLeaveRequests.Output {
+        let query = input.query
+        let requests = try await request.people.leaveRequests(
+            employee: query.employee, status: query.status.flatMap { LeaveRequest.Status(rawValue: $0.rawValue) },
+            from: try query.from.map { text throws(DomainError) in try CivilDate.parse(text, field: "from") },
+            to: try query.to.map { text throws(DomainError) in try CivilDate.parse(text, field: "to") },
+            by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(items: requests.map(\.api)))))
+    }
+
+    func requestLeave(_ input: Operations.RequestLeave.Input) async throws -> Operations.RequestLeave.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let leave = try await request.people.requestLeave(
+            LeaveRequestInput(employee: body.employee, type: body._type, start: body.start, end: body.end,
+                              halfStart: body.halfStart, halfEnd: body.halfEnd, note: body.note),
+            by: try request.requirePrincipal())
+        return .created(.init(body: .json(leave.api)))
+    }
+
+    func decideLeave(_ input: Operations.DecideLeave.Input) async throws -> Operations.DecideLeave.Output {
+        var note: String?
+        if case .json(let body) = input.body { note = body.note }
+        let decision = PeopleService.LeaveDecision(rawValue: input.path.decision.rawValue)!
+        let leave = try await request.people.decideLeave(input.path.id, decision, note: note, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(leave.api)))
+    }
+
+    func getLeaveBalances(_ input: Operations.GetLeaveBalances.Input) async throws -> Operations.GetLeaveBalances.Output {
+        let asOf = try input.query.asOf.map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") }
+        let balances = try await request.people.leaveBalances(input.path.reference, year: input.query.year, asOf: asOf,
+                                                              by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(items: balances.map { type, balance in
+            .init(_type: type.code, year: balance.year, entitled: "\(balance.entitled)", carriedOver: "\(balance.carriedOver)",
+                  lapsed: "\(balance.lapsed)", taken: "\(balance.taken)", pending: "\(balance.pending)",
+                  available: "\(balance.available)")
+        }))))
+    }
+}
+
+extension LeaveType {
+    var api: Components.Schemas.LeaveType {
+        .init(code: code, name: name, paid: paid, limited: limited, annualDays: "\(annualDays)",
+              accrual: .init(rawValue: accrual.rawValue)!, carryOverMax: "\(carryOverMax)",
+              carryOverExpiry: String(format: "%02d-%02d", carryOverExpiryMonth, carryOverExpiryDay))
+    }
+}
+
+extension LeaveRequest {
+    var api: Components.Schemas.LeaveRequest {
+        .init(id: id, employee: employeeNumber, employeeName: employeeName, _type: typeCode, start: start.description,
+              end: end.description, halfStart: halfStart, halfEnd: halfEnd, days: "\(days)",
+              status: .init(rawValue: status.rawValue)!, note: note, decidedBy: decidedBy, decidedAt: decidedAt,
+              decisionNote: decisionNote)
+    }
+}

@@ -29,6 +29,7 @@ enum Navigation {
         NavItem(title: "Receivables aging", path: "/sales/aging", permission: Permission("sales", .read)),
         NavItem(title: "Dunning", path: "/sales/dunning", permission: Permission("sales", .read)),
         NavItem(title: "Employees", path: "/people", permission: nil),
+        NavItem(title: "Leave", path: "/people/leave", permission: nil),
         NavItem(title: "Org chart", path: "/people/org-chart", permission: Permission("people", .read)),
         NavItem(title: "Organisation", path: "/people/organisation", permission: Permission("people", .read)),
         NavItem(title: "Company", path: "/admin/company", permission: Permission("settings", .admin)),

@@ -154,14 +154,15 @@ extension PeopleService {
 
     // MARK: Hire, change, leave
 
-    /// Hires an employee: the record, the first job row (reason `hire`) and `employee.hired` in the outbox.
+    /// Hires an employee: the record, the first job row (reason `hire`), the onboarding checklists' tasks in their
+    /// owners' inboxes and `employee.hired` in the outbox.
     public func hire(_ input: HireInput, idempotencyKey: String? = nil, by actor: Principal) async throws -> Employee {
         try Self.requireWrite(actor)
         let service = self
         return try await Idempotency.run(db, actor: actor, scope: "people.employee.hire", key: idempotencyKey,
                                          request: input, clock: context.clock) { tx in
             let people = service.on(tx)
-            let currency = try await Settings.get("company.currency", on: tx).flatMap(Currency.init(code:)) ?? .eur
+            let currency = try await people.companyCurrency()
             let person = try EmployeeRules.validate(input, defaultCurrency: currency)
             let number: String
             if let given = person.number {
@@ -193,6 +194,7 @@ extension PeopleService {
             var employee = try await people.find(id.uuidString)
             employee.assignment = first
             try await people.auditRecord(tx, actor, "people.employee.hire", employee, before: nil)
+            try await people.startChecklists(.onboarding, employeeID: employee.id, anchor: person.hireDate)
             try await service.context.publish("employee.hired", try await people.event(employee, first), on: tx)
             return employee
         }.value
@@ -247,7 +249,7 @@ extension PeopleService {
         }
     }
 
-    /// Sets the leaving date (the last day employed). On or before today the employee is terminated at once and a
+    /// Sets the leaving date (the last day employed) and starts the offboarding checklists. On or before today the employee is terminated at once and a
     /// linked user is disabled (their sessions end); a later date is carried out by `keel jobs run` on that day.
     public func terminate(_ reference: String, leavingDate text: String, note: String? = nil,
                           by actor: Principal) async throws -> Employee {
@@ -279,6 +281,7 @@ extension PeopleService {
                                          note: note.map { String($0.trimmed) })
             let event = try await people.event(after, previous)
             try await service.context.publish("employee.terminated", event, on: tx)
+            try await people.startChecklists(.offboarding, employeeID: employee.id, anchor: leaving)
             if leaving <= (try await people.today()) { try await people.carryOutLeaving(employee.id) }
             return try await people.find(employee.id)
         }

@@ -38,7 +38,12 @@ public struct PeopleService: Sendable {
             return PeopleViewer(principal: principal, employeeID: nil, reports: [])
         }
         let employeeID = try PeopleRows.id(row)
-        let managers = try await managers(asOf: try await today())
+        let today = try await today()
+        var managers = try await managers(asOf: today)
+        // People who have not started yet already belong to the manager they will start under.
+        for (employee, first) in try await firstAssignments() where managers[employee] == nil && first.effectiveDate > today {
+            if let manager = first.managerID { managers[employee] = manager }
+        }
         return PeopleViewer(principal: principal, employeeID: employeeID,
                             reports: OrgRules.reports(of: employeeID, managers: managers))
     }
@@ -49,6 +54,14 @@ public struct PeopleService: Sendable {
         for (employee, assignment) in try await assignments(asOf: day) {
             if let manager = assignment.managerID { result[employee] = manager }
         }
+        return result
+    }
+
+    /// Every employee's first history row (their hire).
+    func firstAssignments() async throws -> [String: Assignment] {
+        let rows = try await db.sql.select().column("*").from("people_assignments").where("reason", .equal, "hire").all()
+        var result: [String: Assignment] = [:]
+        for row in rows { result[try PeopleRows.id(row, "employee_id")] = try PeopleRows.assignment(row) }
         return result
     }
 

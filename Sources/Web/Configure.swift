@@ -135,6 +135,7 @@ func registerPages(_ app: Application) {
     CompanyPages.register(signedIn)
     PeoplePages.register(signedIn)
     LeavePages.register(signedIn)
+    HiringPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

@@ -173,4 +173,63 @@ enum DemoPeople {
                                                by: .system)
         }
     }
+
+    /// Checklists, two openings with candidates at every stage, one hire starting soon (with fresh onboarding tasks)
+    /// and one leaver next month (with offboarding tasks).
+    static func seedRecruiting(_ people: PeopleService, today: CivilDate) async throws {
+        _ = try await people.createChecklist(code: "ONBOARD", name: "Onboarding", kind: .onboarding, items: [
+            .init(title: "Contract and personal data complete", owner: .hr, dueOffsetDays: -10),
+            .init(title: "Laptop, accounts and e-mail ready", owner: .it, dueOffsetDays: -3),
+            .init(title: "Badge and desk", owner: .facilities, dueOffsetDays: -1),
+            .init(title: "Payroll record and bank details", owner: .payroll, dueOffsetDays: 0),
+            .init(title: "Welcome meeting and first-week plan", owner: .manager, dueOffsetDays: 0),
+            .init(title: "Read the handbook and security policy", owner: .employee, dueOffsetDays: 7)], by: .system)
+        _ = try await people.createChecklist(code: "OFFBOARD", name: "Offboarding", kind: .offboarding, items: [
+            .init(title: "Exit interview", owner: .hr, dueOffsetDays: -5),
+            .init(title: "Hand over work", owner: .manager, dueOffsetDays: -3),
+            .init(title: "Revoke accounts, collect laptop", owner: .it, dueOffsetDays: 0),
+            .init(title: "Collect badge and keys", owner: .facilities, dueOffsetDays: 0),
+            .init(title: "Final pay and certificate", owner: .payroll, dueOffsetDays: 5)], by: .system)
+        let dev = try await people.createOpening(code: "DEV-\(today.year)", title: "Software Developer", position: "DEV",
+                                                 by: .system)
+        let sales = try await people.createOpening(code: "AE-\(today.year)", title: "Account Executive", position: "AE",
+                                                   by: .system)
+        let names = ["Lena Hoffmann", "Omar Haddad", "Priya Nair", "Tomás Ruiz", "Yuki Sato", "Nora Berg", "Luca Bianchi",
+                     "Sofia Lind", "Jamal Ortiz"]
+        for (index, name) in names.enumerated() {
+            let opening = index % 3 == 2 ? sales : dev
+            let slug = name.lowercased().replacing(" ", with: ".")
+            let candidate = try await people.addCandidate(opening: opening.code, name: name, email: "\(slug)@mail.example",
+                                                          phone: nil, notes: nil, by: .system)
+            let stage: Candidate.Stage = [.applied, .screening, .interview, .offer, .rejected, .screening, .interview,
+                                          .applied, .interview][index]
+            switch stage {
+            case .applied: break
+            case .offer:
+                _ = try await people.moveCandidate(candidate.id, to: .interview, by: .system)
+                _ = try await people.recordInterview(candidate: candidate.id, date: today.addingDays(-12).description,
+                                                     interviewers: "Mark Weber, Hana Novak", score: 5,
+                                                     notes: "Strong systems thinking", by: .system)
+                _ = try await people.moveCandidate(candidate.id, to: .offer, offerSalary: "69000",
+                                                   offerStart: today.addingDays(14).description, by: .system)
+                // Accepted: hired, starting in two weeks, reporting to Mark.
+                _ = try await people.hireCandidate(candidate.id, HireInput(
+                    legalName: "", workEmail: "\(slug)@keel-demo.example", hireDate: "",
+                    job: AssignmentInput(manager: "E-00007", location: "BER")), by: .system)
+            default:
+                _ = try await people.moveCandidate(candidate.id, to: stage, by: .system)
+                if stage == .interview {
+                    _ = try await people.recordInterview(candidate: candidate.id, date: today.addingDays(-3).description,
+                                                         interviewers: "Hana Novak", score: 3 + index % 3, notes: nil,
+                                                         by: .system)
+                }
+            }
+        }
+        // Someone in operations leaves at the end of next month.
+        let (ops, _) = try await people.employees(.init(department: "OPS", status: .active, limit: 50), by: .system)
+        if let leaver = ops.last {
+            _ = try await people.terminate(leaver.number, leavingDate: today.addingMonths(1).monthEnd.description,
+                                           note: "Moving abroad", by: .system)
+        }
+    }
 }

@@ -54,9 +54,12 @@ struct PeopleAccessTests {
                 Canary(employee: olga.id, group: .pay, forms: ["87654.32", "87,654.32"]),
             ]
             let everyone = [mark, erin, olga]
-            let pageRoutes = ["/people", "/people.csv", "/people/org-chart", "/people/organisation", "/people/me", "/audit"]
+            let pageRoutes = ["/people", "/people.csv", "/people/org-chart", "/people/organisation", "/people/me", "/audit",
+                              "/people/leave", "/people/leave/calendar", "/people/leave/settings", "/people/tasks",
+                              "/people/checklists", "/people/recruiting"]
                 + everyone.map { "/people/\($0.number)" }
-            let apiRoutes = ["/api/v1/people/employees", "/api/v1/people/me", "/api/v1/people/positions"]
+            let apiRoutes = ["/api/v1/people/employees", "/api/v1/people/me", "/api/v1/people/positions",
+                             "/api/v1/people/tasks?status=all", "/api/v1/people/leave/requests", "/api/v1/people/candidates"]
                 + everyone.flatMap { ["/api/v1/people/employees/\($0.number)", "/api/v1/people/employees/\($0.number)/history"] }
 
             for username in ["ada", "hana", "paul", "mark", "erin", "olga", "aude"] {

@@ -5,7 +5,7 @@ import SQLKit
 
 /// The People area's migrations, in order; names are stable forever.
 public enum PeopleMigrations {
-    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees(), CreateLeave()] }
+    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees(), CreateLeave(), CreateChecklists(), CreateRecruitment()] }
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -151,5 +151,86 @@ struct CreateLeave: AsyncMigration {
         try await db.schema("people_leave_requests").delete()
         try await db.schema("people_holidays").delete()
         try await db.schema("people_leave_types").delete()
+    }
+}
+
+struct CreateChecklists: AsyncMigration {
+    var name: String { "people.004.checklists" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("people_checklists").id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("name", .string, .required)
+            .field("kind", .string, .required)
+            .field("archived", .bool, .required)
+            .create()
+        try await db.schema("people_checklist_items").id()
+            .field("checklist_id", .uuid, .required, .references("people_checklists", "id"))
+            .field("position", .int, .required)
+            .field("title", .string, .required)
+            .field("owner", .string, .required)
+            .field("due_offset_days", .int, .required)
+            .create()
+        try await db.schema("people_tasks").id()
+            .field("employee_id", .uuid, .required, .references("people_employees", "id"))
+            .field("checklist_id", .uuid, .references("people_checklists", "id"))
+            .field("kind", .string, .required)
+            .field("title", .string, .required)
+            .field("owner", .string, .required)
+            .field("due_date", .string, .required)
+            .field("status", .string, .required)
+            .field("done_by", .string)
+            .field("done_at", .string)
+            .field("created_at", .string, .required)
+            .create()
+        try await db.sql.create(index: "people_tasks_open").on("people_tasks").column("status").column("due_date").run()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("people_tasks").delete()
+        try await db.schema("people_checklist_items").delete()
+        try await db.schema("people_checklists").delete()
+    }
+}
+
+struct CreateRecruitment: AsyncMigration {
+    var name: String { "people.005.recruitment" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("people_openings").id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("title", .string, .required)
+            .field("position_id", .uuid, .references("people_positions", "id"))
+            .field("status", .string, .required)
+            .field("created_at", .string, .required)
+            .create()
+        try await db.schema("people_candidates").id()
+            .field("opening_id", .uuid, .required, .references("people_openings", "id"))
+            .field("name", .string, .required)
+            .field("email", .string)
+            .field("phone", .string)
+            .field("stage", .string, .required)
+            .field("notes", .string)
+            .field("offer_salary", .int64)
+            .field("offer_start", .string)
+            .field("employee_id", .uuid, .references("people_employees", "id"))
+            .field("applied_at", .string, .required)
+            .field("stage_changed_at", .string, .required)
+            .field("anonymised_at", .string)
+            .create()
+        try await db.schema("people_interviews").id()
+            .field("candidate_id", .uuid, .required, .references("people_candidates", "id"))
+            .field("date", .string, .required)
+            .field("interviewers", .string, .required)
+            .field("score", .int)
+            .field("notes", .string)
+            .field("recorded_by", .string, .required)
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        try await db.schema("people_interviews").delete()
+        try await db.schema("people_candidates").delete()
+        try await db.schema("people_openings").delete()
     }
 }

@@ -273,3 +273,128 @@ extension LeaveRequest {
               decisionNote: decisionNote)
     }
 }
+
+/// Onboarding and offboarding tasks, checklists and recruiting over the API.
+extension APIHandler {
+    func listTasks(_ input: Operations.ListTasks.Input) async throws -> Operations.ListTasks.Output {
+        let people = request.people
+        let status: PeopleTask.Status? = switch input.query.status {
+        case .done: .done
+        case .all: nil
+        default: .open
+        }
+        let tasks = try await people.tasks(status: status, employee: input.query.employee, by: try request.requirePrincipal())
+        let today = try await people.today()
+        return .ok(.init(body: .json(.init(items: tasks.map { $0.api(today: today) }))))
+    }
+
+    func completeTask(_ input: Operations.CompleteTask.Input) async throws -> Operations.CompleteTask.Output {
+        let people = request.people
+        let task = try await people.completeTask(input.path.id, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(task.api(today: try await people.today()))))
+    }
+
+    func listChecklists(_ input: Operations.ListChecklists.Input) async throws -> Operations.ListChecklists.Output {
+        _ = try request.requirePrincipal()
+        return .ok(.init(body: .json(.init(items: try await request.people.checklists().map(\.api)))))
+    }
+
+    func createChecklist(_ input: Operations.CreateChecklist.Input) async throws -> Operations.CreateChecklist.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let checklist = try await request.people.createChecklist(
+            code: body.code, name: body.name, kind: Checklist.Kind(rawValue: body.kind.rawValue)!,
+            items: body.items.map { .init(title: $0.title, owner: Checklist.Owner(rawValue: $0.owner.rawValue)!,
+                                          dueOffsetDays: $0.dueOffsetDays) },
+            by: try request.requirePrincipal())
+        return .created(.init(body: .json(checklist.api)))
+    }
+
+    func listOpenings(_ input: Operations.ListOpenings.Input) async throws -> Operations.ListOpenings.Output {
+        try require(try request.requirePrincipal(), Permission("people", .write))
+        let people = request.people
+        let directory = try await people.directory()
+        return .ok(.init(body: .json(.init(items: try await people.openings().map { $0.api(directory) }))))
+    }
+
+    func createOpening(_ input: Operations.CreateOpening.Input) async throws -> Operations.CreateOpening.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let opening = try await people.createOpening(code: body.code, title: body.title, position: body.position,
+                                                     by: try request.requirePrincipal())
+        return .created(.init(body: .json(opening.api(try await people.directory()))))
+    }
+
+    func listCandidates(_ input: Operations.ListCandidates.Input) async throws -> Operations.ListCandidates.Output {
+        let people = request.people
+        let currency = try await people.companyCurrencyCode()
+        return .ok(.init(body: .json(.init(items: try await people.candidates(opening: input.query.opening,
+                                                                            by: try request.requirePrincipal())
+            .map { $0.api(currency) }))))
+    }
+
+    func addCandidate(_ input: Operations.AddCandidate.Input) async throws -> Operations.AddCandidate.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let candidate = try await people.addCandidate(opening: body.opening, name: body.name, email: body.email,
+                                                      phone: body.phone, notes: body.notes, by: try request.requirePrincipal())
+        return .created(.init(body: .json(candidate.api(try await people.companyCurrencyCode()))))
+    }
+
+    func moveCandidate(_ input: Operations.MoveCandidate.Input) async throws -> Operations.MoveCandidate.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let people = request.people
+        let candidate = try await people.moveCandidate(input.path.id, to: Candidate.Stage(rawValue: body.stage.rawValue)!,
+                                                       offerSalary: body.offerSalary, offerStart: body.offerStart,
+                                                       by: try request.requirePrincipal())
+        return .ok(.init(body: .json(candidate.api(try await people.companyCurrencyCode()))))
+    }
+
+    func recordInterview(_ input: Operations.RecordInterview.Input) async throws -> Operations.RecordInterview.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        _ = try await request.people.recordInterview(candidate: input.path.id, date: body.date, interviewers: body.interviewers,
+                                                     score: body.score, notes: body.notes, by: try request.requirePrincipal())
+        return .created(.init())
+    }
+
+    func hireCandidate(_ input: Operations.HireCandidate.Input) async throws -> Operations.HireCandidate.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let principal = try request.requirePrincipal()
+        let people = request.people
+        let employee = try await people.hireCandidate(input.path.id, HireInput(
+            legalName: "", workEmail: body.workEmail, hireDate: body.hireDate ?? "", user: body.user,
+            job: body.job?.input ?? AssignmentInput()), by: principal)
+        let seen = try await people.employee(employee.id, by: principal)
+        return .created(.init(body: .json(seen.api(try await people.directory()))))
+    }
+}
+
+extension PeopleTask {
+    func api(today: CivilDate) -> Components.Schemas.Task {
+        .init(id: id, employee: employeeNumber, employeeName: employeeName, kind: .init(rawValue: kind.rawValue)!, title: title,
+              owner: .init(rawValue: owner.rawValue)!, dueDate: dueDate.description, status: .init(rawValue: status.rawValue)!,
+              overdue: isOverdue(today: today), doneBy: doneBy, doneAt: doneAt)
+    }
+}
+
+extension Checklist {
+    var api: Components.Schemas.Checklist {
+        .init(code: code, name: name, kind: .init(rawValue: kind.rawValue)!, items: items.map {
+            .init(title: $0.title, owner: .init(rawValue: $0.owner.rawValue)!, dueOffsetDays: $0.dueOffsetDays)
+        })
+    }
+}
+
+extension Opening {
+    func api(_ directory: PeopleService.Directory) -> Components.Schemas.Opening {
+        .init(code: code, title: title, position: directory.position(positionID)?.code, status: .init(rawValue: status.rawValue)!,
+              candidates: candidates)
+    }
+}
+
+extension Candidate {
+    func api(_ currency: Currency) -> Components.Schemas.Candidate {
+        .init(id: id, opening: openingCode, name: name, email: email, phone: phone, stage: .init(rawValue: stage.rawValue)!,
+              notes: notes, offerSalary: offerSalary.map { Money(minorUnits: $0, currency: currency).decimalString },
+              offerStart: offerStart?.description, employee: employeeID, appliedAt: appliedAt, anonymised: anonymised)
+    }
+}

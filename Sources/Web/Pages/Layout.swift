@@ -30,6 +30,8 @@ enum Navigation {
         NavItem(title: "Dunning", path: "/sales/dunning", permission: Permission("sales", .read)),
         NavItem(title: "Employees", path: "/people", permission: nil),
         NavItem(title: "Leave", path: "/people/leave", permission: nil),
+        NavItem(title: "Tasks", path: "/people/tasks", permission: nil),
+        NavItem(title: "Recruiting", path: "/people/recruiting", permission: Permission("people", .write)),
         NavItem(title: "Org chart", path: "/people/org-chart", permission: Permission("people", .read)),
         NavItem(title: "Organisation", path: "/people/organisation", permission: Permission("people", .read)),
         NavItem(title: "Company", path: "/admin/company", permission: Permission("settings", .admin)),
@@ -75,6 +77,9 @@ enum Layout {
                      notice: String? = nil, _ content: Node<HTML.BodyContext>...) -> Response {
         let principal = request.principal
         let current = request.url.path
+        // The most specific navigation entry the page is under ("/people/leave" rather than "/people").
+        let currentItem = Navigation.visible(to: principal).map(\.path).filter { isCurrent($0, current) }
+            .max { $0.count < $1.count }
         let html = HTML(
             .lang(.english),
             .head(
@@ -99,7 +104,7 @@ enum Layout {
                     .if(principal != nil,
                         .nav(.class("sidebar"), .ariaLabel("Main"),
                             .ul(.forEach(Navigation.visible(to: principal)) { item in
-                                .li(.a(.href(item.path), .class(isCurrent(item.path, current) ? "current" : ""),
+                                .li(.a(.href(item.path), .class(item.path == currentItem ? "current" : ""),
                                        .text(item.title)))
                             }))
                     ),
@@ -117,7 +122,7 @@ enum Layout {
     }
 
     static func isCurrent(_ path: String, _ current: String) -> Bool {
-        path == "/" ? current == "/" : current.hasPrefix(path)
+        path == "/" ? current == "/" : current == path || current.hasPrefix(path + "/") || current.hasPrefix(path + ".")
     }
 
     /// The hidden CSRF field every unsafe form carries.

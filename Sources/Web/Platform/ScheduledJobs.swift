@@ -31,6 +31,9 @@ public enum ScheduledJobs {
         let left = try await people.processLeavers(asOf: try await people.day(given))
         outcomes.append(Outcome(job: "people.leavers", count: left.count,
                                 summary: "\(left.count) leaver(s) terminated and their users disabled"))
+        let purged = try await people.purgeCandidates(asOf: try await people.day(given))
+        outcomes.append(Outcome(job: "people.candidates", count: purged,
+                                summary: "\(purged) candidate(s) past the retention period anonymised"))
         if let company = try await LedgerService(db: db, context: context).company() {
             let asOf = given ?? company.today(context.clock)
             let sales = SalesService(db: db, context: context, products: LedgerReferences(db: db, context: context))

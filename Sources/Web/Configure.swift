@@ -136,6 +136,8 @@ func registerPages(_ app: Application) {
     PeoplePages.register(signedIn)
     LeavePages.register(signedIn)
     HiringPages.register(signedIn)
+    WorkPages.register(signedIn)
+    PeopleReportPages.register(signedIn)
 }
 
 /// The OpenAPI document, converted once from the YAML the server code was generated from.

@@ -87,6 +87,7 @@ public enum Demo {
         try await DemoPeople.seed(PeopleService(db: app.db, context: app.keelContext), today: today)
         try await DemoPeople.seedLeave(PeopleService(db: app.db, context: app.keelContext), today: today)
         try await DemoPeople.seedRecruiting(PeopleService(db: app.db, context: app.keelContext), today: today)
+        try await DemoPeople.seedWork(PeopleService(db: app.db, context: app.keelContext), today: today)
         return Outcome(generatedAdminPassword: adminPassword == nil ? password : nil, created: true)
     }
 }

@@ -232,4 +232,51 @@ enum DemoPeople {
                                            note: "Moving abroad", by: .system)
         }
     }
+
+    /// Courses and certifications (some expiring soon), a case for hr, and Erin's timesheets (the last one waiting
+    /// for Mark).
+    static func seedWork(_ people: PeopleService, today: CivilDate) async throws {
+        _ = try await people.createCourse(code: "FIRST-AID", title: "First aid", validityMonths: 24, mandatoryFor: ["OPSS"],
+                                          by: .system)
+        _ = try await people.createCourse(code: "SEC-AWARE", title: "Security awareness", validityMonths: 12,
+                                          mandatoryFor: ["DEV", "ENGM", "ACC"], by: .system)
+        _ = try await people.createCourse(code: "WELCOME", title: "Welcome workshop", validityMonths: nil, mandatoryFor: [],
+                                          by: .system)
+        let (employees, _) = try await people.employees(.init(status: .active, limit: PeopleService.pageLimitMax), by: .system)
+        let positions = Dictionary(uniqueKeysWithValues: try await people.positions().map { ($0.id, $0.code) })
+        let security = try await people.createSession(course: "SEC-AWARE", date: today.addingDays(-340).description, place: "Online",
+                                                      capacity: 60, by: .system)
+        let aid = try await people.createSession(course: "FIRST-AID", date: today.addingDays(-700).description, place: "Berlin",
+                                                 capacity: 20, by: .system)
+        _ = try await people.createSession(course: "SEC-AWARE", date: today.addingDays(30).description, place: "Online",
+                                           capacity: 60, by: .system)
+        for (index, employee) in employees.enumerated() where employee.hireDate < today.addingDays(-700) {
+            let position = employee.assignment?.positionID.flatMap { positions[$0] } ?? ""
+            let session = position == "OPSS" ? aid : ["DEV", "ENGM", "ACC"].contains(position) ? security : nil
+            // Most went; a few still owe the course.
+            guard let session, index % 5 != 3 else { continue }
+            let enrolment = try await people.enrol(session: session.id, employee: employee.number, by: .system)
+            _ = try await people.completeEnrolment(enrolment.id, on: session.date.description, by: .system)
+        }
+        if let someone = employees.first(where: { $0.legalName != "Erin Walsh" && $0.hireDate < today.addingDays(-400) }) {
+            // Cases take the cases field group, which even the system principal does not hold: hr opens it.
+            let hr = Principal(userID: nil, username: "hana.hr", roles: ["hr"],
+                               permissions: Set(Permission.all).union([Permission.personalFields, Permission.caseFields]))
+            let opened = try await people.openCase(employee: someone.number, kind: .grievance,
+                                                   title: "Disagreement about on-call rota", parties: "Team lead",
+                                                   openedOn: today.addingDays(-20).description, by: hr)
+            _ = try await people.addCaseNote(opened.number, text: "Heard both sides; proposing a rotation.", by: hr)
+        }
+        if let erin = employees.first(where: { $0.legalName == "Erin Walsh" }) {
+            let monday = TimesheetRules.weekStart(of: today)
+            for weeksAgo in (0...3).reversed() {
+                let week = monday.addingDays(-7 * weeksAgo)
+                let hours: [Decimal] = [8, 8, 8, 8, weeksAgo == 1 ? 10 : 8, 0, 0]
+                let sheet = try await people.saveTimesheet(erin.number, week: week, lines: [
+                    TimesheetLine(project: "Keel platform", hours: hours.map { $0 == 0 ? 0 : $0 - 2 }),
+                    TimesheetLine(project: "Code review", hours: [2, 2, 2, 2, 2, 0, 0])], submit: weeksAgo > 0, by: .system)
+                if weeksAgo > 1, let id = sheet.id { _ = try await people.decideTimesheet(id, approve: true, by: .system) }
+            }
+        }
+    }
 }

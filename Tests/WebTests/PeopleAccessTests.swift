@@ -52,14 +52,19 @@ struct PeopleAccessTests {
                 Canary(employee: olga.id, group: .personal, forms: ["CANARY-NID-OLGA"]),
                 Canary(employee: olga.id, group: .bank, forms: ["GB29NWBK60161331926819", "GB29 NWBK"]),
                 Canary(employee: olga.id, group: .pay, forms: ["87654.32", "87,654.32"]),
+                Canary(employee: erin.id, group: .cases, forms: ["CANARY-CASE-ERIN"]),
             ]
+            _ = try await people.openCase(employee: erin.number, kind: .grievance, title: "CANARY-CASE-ERIN", parties: nil,
+                                          openedOn: nil, by: try await Fixtures.principal("hana", on: app))
             let everyone = [mark, erin, olga]
             let pageRoutes = ["/people", "/people.csv", "/people/org-chart", "/people/organisation", "/people/me", "/audit",
                               "/people/leave", "/people/leave/calendar", "/people/leave/settings", "/people/tasks",
-                              "/people/checklists", "/people/recruiting"]
+                              "/people/checklists", "/people/recruiting", "/people/timesheets", "/people/training",
+                              "/people/cases"]
                 + everyone.map { "/people/\($0.number)" }
             let apiRoutes = ["/api/v1/people/employees", "/api/v1/people/me", "/api/v1/people/positions",
-                             "/api/v1/people/tasks?status=all", "/api/v1/people/leave/requests", "/api/v1/people/candidates"]
+                             "/api/v1/people/tasks?status=all", "/api/v1/people/leave/requests", "/api/v1/people/candidates",
+                             "/api/v1/people/cases", "/api/v1/people/timesheets", "/api/v1/people/trainings"]
                 + everyone.flatMap { ["/api/v1/people/employees/\($0.number)", "/api/v1/people/employees/\($0.number)/history"] }
 
             for username in ["ada", "hana", "paul", "mark", "erin", "olga", "aude"] {

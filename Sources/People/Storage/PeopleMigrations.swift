@@ -5,7 +5,7 @@ import SQLKit
 
 /// The People area's migrations, in order; names are stable forever.
 public enum PeopleMigrations {
-    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees(), CreateLeave(), CreateChecklists(), CreateRecruitment()] }
+    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees(), CreateLeave(), CreateChecklists(), CreateRecruitment(), CreateCasesAndTime()] }
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -232,5 +232,72 @@ struct CreateRecruitment: AsyncMigration {
         try await db.schema("people_interviews").delete()
         try await db.schema("people_candidates").delete()
         try await db.schema("people_openings").delete()
+    }
+}
+
+struct CreateCasesAndTime: AsyncMigration {
+    var name: String { "people.006.cases_time_training" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("people_cases").id()
+            .field("number", .string, .required).unique(on: "number")
+            .field("employee_id", .uuid, .required, .references("people_employees", "id"))
+            .field("kind", .string, .required)
+            .field("title", .string, .required)
+            .field("parties", .string)
+            .field("opened_on", .string, .required)
+            .field("closed_on", .string)
+            .field("outcome", .string)
+            .field("status", .string, .required)
+            .field("created_by", .string, .required)
+            .field("created_at", .string, .required)
+            .create()
+        try await db.schema("people_case_notes").id()
+            .field("case_id", .uuid, .required, .references("people_cases", "id"))
+            .field("at", .string, .required)
+            .field("author", .string, .required)
+            .field("text", .string, .required)
+            .create()
+        try await db.schema("people_timesheets").id()
+            .field("employee_id", .uuid, .required, .references("people_employees", "id"))
+            .field("week_start", .string, .required)
+            .field("status", .string, .required)
+            .field("lines", .string, .required)
+            .field("submitted_at", .string)
+            .field("decided_by", .string)
+            .field("decided_at", .string)
+            .field("decision_note", .string)
+            .field("updated_at", .string, .required)
+            .unique(on: "employee_id", "week_start")
+            .create()
+        try await db.schema("people_courses").id()
+            .field("code", .string, .required).unique(on: "code")
+            .field("title", .string, .required)
+            .field("validity_months", .int)
+            .field("mandatory_positions", .string, .required)
+            .field("archived", .bool, .required)
+            .create()
+        try await db.schema("people_course_sessions").id()
+            .field("course_id", .uuid, .required, .references("people_courses", "id"))
+            .field("date", .string, .required)
+            .field("place", .string)
+            .field("capacity", .int, .required)
+            .create()
+        try await db.schema("people_enrolments").id()
+            .field("session_id", .uuid, .required, .references("people_course_sessions", "id"))
+            .field("employee_id", .uuid, .required, .references("people_employees", "id"))
+            .field("status", .string, .required)
+            .field("completed_on", .string)
+            .field("expires_on", .string)
+            .field("expiry_notified", .bool, .required)
+            .unique(on: "session_id", "employee_id")
+            .create()
+    }
+
+    func revert(on db: any Database) async throws {
+        for table in ["people_enrolments", "people_course_sessions", "people_courses", "people_timesheets",
+                      "people_case_notes", "people_cases"] {
+            try await db.schema(table).delete()
+        }
     }
 }

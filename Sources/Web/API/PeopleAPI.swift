@@ -398,3 +398,181 @@ extension Candidate {
               offerStart: offerStart?.description, employee: employeeID, appliedAt: appliedAt, anonymised: anonymised)
     }
 }
+
+/// Cases, timesheets and training over the API.
+extension APIHandler {
+    func listCases(_ input: Operations.ListCases.Input) async throws -> Operations.ListCases.Output {
+        let cases = try await request.people.cases(employee: input.query.employee,
+                                                   status: input.query.status.flatMap { PeopleCase.Status(rawValue: $0.rawValue) },
+                                                   by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(items: cases.map(\.api)))))
+    }
+
+    func openCase(_ input: Operations.OpenCase.Input) async throws -> Operations.OpenCase.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let opened = try await request.people.openCase(employee: body.employee, kind: PeopleCase.Kind(rawValue: body.kind.rawValue)!,
+                                                       title: body.title, parties: body.parties, openedOn: body.openedOn,
+                                                       by: try request.requirePrincipal())
+        return .created(.init(body: .json(opened.api)))
+    }
+
+    func getCase(_ input: Operations.GetCase.Input) async throws -> Operations.GetCase.Output {
+        .ok(.init(body: .json(try await request.people.peopleCase(input.path.reference, by: try request.requirePrincipal()).api)))
+    }
+
+    func addCaseNote(_ input: Operations.AddCaseNote.Input) async throws -> Operations.AddCaseNote.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        return .ok(.init(body: .json(try await request.people.addCaseNote(input.path.reference, text: body.text,
+                                                                          by: try request.requirePrincipal()).api)))
+    }
+
+    func closeCase(_ input: Operations.CloseCase.Input) async throws -> Operations.CloseCase.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        return .ok(.init(body: .json(try await request.people.closeCase(input.path.reference, outcome: body.outcome,
+                                                                        closedOn: body.closedOn,
+                                                                        by: try request.requirePrincipal()).api)))
+    }
+
+    func listTimesheets(_ input: Operations.ListTimesheets.Input) async throws -> Operations.ListTimesheets.Output {
+        let sheets = try await request.people.timesheets(status: input.query.status.flatMap { Timesheet.Status(rawValue: $0.rawValue) },
+                                                         employee: input.query.employee, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(items: sheets.map(\.api)))))
+    }
+
+    func saveTimesheet(_ input: Operations.SaveTimesheet.Input) async throws -> Operations.SaveTimesheet.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        var lines: [TimesheetLine] = []
+        for (index, line) in body.lines.enumerated() {
+            let hours = try line.hours.enumerated().map { day, text throws(DomainError) -> Decimal in
+                guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+                    throw .invalid("people.timesheet.hours_invalid", "Line \(index + 1): '\(text)' is not a number of hours",
+                                   field: "lines[\(index)].hours[\(day)]")
+                }
+                return value
+            }
+            lines.append(TimesheetLine(project: line.project, hours: hours))
+        }
+        let sheet = try await request.people.saveTimesheet(body.employee, week: try CivilDate.parse(body.week, field: "week"),
+                                                           lines: lines, submit: body.submit ?? false,
+                                                           by: try request.requirePrincipal())
+        return .ok(.init(body: .json(sheet.api)))
+    }
+
+    func decideTimesheet(_ input: Operations.DecideTimesheet.Input) async throws -> Operations.DecideTimesheet.Output {
+        let sheet = try await request.people.decideTimesheet(input.path.id, approve: input.path.decision == .approve,
+                                                             by: try request.requirePrincipal())
+        return .ok(.init(body: .json(sheet.api)))
+    }
+
+    func listCourses(_ input: Operations.ListCourses.Input) async throws -> Operations.ListCourses.Output {
+        _ = try request.requirePrincipal()
+        return .ok(.init(body: .json(.init(items: try await request.people.courses().map {
+            .init(code: $0.code, title: $0.title, validityMonths: $0.validityMonths, mandatoryFor: $0.mandatoryFor)
+        }))))
+    }
+
+    func createCourse(_ input: Operations.CreateCourse.Input) async throws -> Operations.CreateCourse.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let course = try await request.people.createCourse(code: body.code, title: body.title, validityMonths: body.validityMonths,
+                                                           mandatoryFor: body.mandatoryFor ?? [], by: try request.requirePrincipal())
+        return .created(.init(body: .json(.init(code: course.code, title: course.title, validityMonths: course.validityMonths,
+                                                mandatoryFor: course.mandatoryFor))))
+    }
+
+    func createSession(_ input: Operations.CreateSession.Input) async throws -> Operations.CreateSession.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        let session = try await request.people.createSession(course: input.path.code, date: body.date, place: body.place,
+                                                             capacity: body.capacity, by: try request.requirePrincipal())
+        return .created(.init(body: .json(.init(id: session.id, course: session.courseCode, date: session.date.description,
+                                                place: session.place, capacity: session.capacity, enrolled: session.enrolled))))
+    }
+
+    func enrol(_ input: Operations.Enrol.Input) async throws -> Operations.Enrol.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        return .created(.init(body: .json(try await request.people.enrol(session: input.path.id, employee: body.employee,
+                                                                         by: try request.requirePrincipal()).api)))
+    }
+
+    func completeEnrolment(_ input: Operations.CompleteEnrolment.Input) async throws -> Operations.CompleteEnrolment.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        return .ok(.init(body: .json(try await request.people.completeEnrolment(input.path.id, on: body.completedOn,
+                                                                                by: try request.requirePrincipal()).api)))
+    }
+
+    func listTrainings(_ input: Operations.ListTrainings.Input) async throws -> Operations.ListTrainings.Output {
+        let principal = try request.requirePrincipal()
+        let people = request.people
+        let result: [Enrolment]
+        if let days = input.query.expiringWithin {
+            result = try await people.expiringCertifications(within: days, by: principal)
+        } else {
+            result = try await people.trainings(employee: input.query.employee, by: principal)
+        }
+        return .ok(.init(body: .json(.init(items: result.map { $0.api }))))
+    }
+}
+
+extension PeopleCase {
+    var api: Components.Schemas.Case {
+        .init(number: number, employee: employeeNumber, employeeName: employeeName, kind: .init(rawValue: kind.rawValue)!,
+              title: title, parties: parties, openedOn: openedOn.description, closedOn: closedOn?.description, outcome: outcome,
+              status: .init(rawValue: status.rawValue)!, notes: notes.map { .init(at: $0.at, author: $0.author, text: $0.text) })
+    }
+}
+
+extension Timesheet {
+    var api: Components.Schemas.Timesheet {
+        .init(id: id, employee: employeeNumber, employeeName: employeeName, weekStart: weekStart.description,
+              status: .init(rawValue: status.rawValue)!,
+              lines: lines.map { .init(project: $0.project, hours: $0.hours.map { "\($0)" }) },
+              total: "\(total)", contractedHours: "\(contractedHours)", overtime: "\(overtime)", decidedBy: decidedBy)
+    }
+}
+
+extension Enrolment {
+    var api: Components.Schemas.Enrolment {
+        .init(id: id, employee: employeeNumber, employeeName: employeeName, course: courseCode,
+              sessionDate: sessionDate.description, status: .init(rawValue: status.rawValue)!,
+              completedOn: completedOn?.description, expiresOn: expiresOn?.description)
+    }
+}
+
+/// HR reports over the API.
+extension APIHandler {
+    func headcountReport(_ input: Operations.HeadcountReport.Input) async throws -> Operations.HeadcountReport.Output {
+        let asOf = try input.query.asOf.map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") }
+        let report = try await request.people.headcount(months: input.query.months ?? 12, asOf: asOf,
+                                                        by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(departments: report.departments, months: report.months.map { month in
+            .init(end: month.end.description, total: month.total,
+                  byDepartment: month.byDepartment.sorted { $0.key < $1.key }.map { .init(department: $0.key, count: $0.value) })
+        }))))
+    }
+
+    func turnoverReport(_ input: Operations.TurnoverReport.Input) async throws -> Operations.TurnoverReport.Output {
+        let report = try await request.people.turnover(from: try CivilDate.parse(input.query.from, field: "from"),
+                                                       to: try CivilDate.parse(input.query.to, field: "to"),
+                                                       by: try request.requirePrincipal())
+        func ref(_ employee: Employee) -> Components.Schemas.PersonRef {
+            .init(employee: employee.number, name: employee.displayName, hireDate: employee.hireDate.description,
+                  leavingDate: employee.leavingDate?.description)
+        }
+        return .ok(.init(body: .json(.init(from: report.from.description, to: report.to.description,
+                                           headcountStart: report.headcountStart, headcountEnd: report.headcountEnd,
+                                           turnoverPercent: "\(report.turnoverPercent)", joiners: report.joiners.map(ref),
+                                           leavers: report.leavers.map(ref)))))
+    }
+
+    func leaveLiabilityReport(_ input: Operations.LeaveLiabilityReport.Input) async throws -> Operations.LeaveLiabilityReport.Output {
+        let asOf = try input.query.asOf.map { text throws(DomainError) in try CivilDate.parse(text, field: "asOf") }
+        let people = request.people
+        let lines = try await people.leaveLiability(asOf: asOf, by: try request.requirePrincipal())
+        let currency = try await people.companyCurrencyCode()
+        func money(_ value: Int64) -> String { Money(minorUnits: value, currency: currency).decimalString }
+        return .ok(.init(body: .json(.init(currency: currency.code, total: money(lines.reduce(0) { $0 + $1.amount }),
+                                           items: lines.map {
+            .init(employee: $0.employee.number, name: $0.employee.displayName, availableDays: "\($0.availableDays)",
+                  dailyRate: money($0.dailyRate), amount: money($0.amount))
+        }))))
+    }
+}

@@ -18,14 +18,19 @@ enum Charts {
         let values: [Int64]
     }
 
-    /// Grouped bars, one group per label.
+    /// Grouped bars, one group per label; values are money in `currency` minor units.
     static func bars(title: String, labels: [String], series: [Series], currency: Currency) -> String {
+        bars(title: title, labels: labels, series: series) { Money(minorUnits: $0, currency: currency).grouped }
+    }
+
+    /// Grouped bars with values shown by `format` (counts: `String($0)`).
+    static func bars(title: String, labels: [String], series: [Series], format: (Int64) -> String) -> String {
         let values = series.flatMap(\.values)
         let scale = Scale(low: min(0, values.min() ?? 0), high: max(0, values.max() ?? 0), span: height - top - bottom)
         let plotWidth = width - left - right
         let slot = plotWidth / Double(max(labels.count, 1))
         let barWidth = slot * 0.8 / Double(max(series.count, 1))
-        var svg = open(title) + axes(scale, currency: currency) + labelsRow(labels, slot: slot)
+        var svg = open(title) + axes(scale, format: format) + labelsRow(labels, slot: slot)
         for (index, label) in labels.enumerated() {
             for (position, line) in series.enumerated() where index < line.values.count {
                 let value = line.values[index]
@@ -34,7 +39,7 @@ enum Charts {
                 let y1 = scale.y(value)
                 svg += "<rect class=\"\(line.style)\" x=\"\(f(x))\" y=\"\(f(min(y0, y1)))\" width=\"\(f(barWidth - 1))\" "
                     + "height=\"\(f(max(abs(y1 - y0), value == 0 ? 0 : 1)))\"><title>\(escape(line.name)) \(escape(label)): "
-                    + "\(Money(minorUnits: value, currency: currency).grouped)</title></rect>"
+                    + "\(escape(format(value)))</title></rect>"
             }
         }
         return svg + legend(series) + "</svg>"
@@ -45,7 +50,8 @@ enum Charts {
         let scale = Scale(low: min(0, series.values.min() ?? 0), high: max(0, series.values.max() ?? 0),
                           span: height - top - bottom)
         let slot = (width - left - right) / Double(max(labels.count, 1))
-        var svg = open(title) + axes(scale, currency: currency) + labelsRow(labels, slot: slot)
+        var svg = open(title) + axes(scale, format: { Money(minorUnits: $0, currency: currency).grouped })
+            + labelsRow(labels, slot: slot)
         let points = series.values.enumerated().map { (left + slot * (Double($0.offset) + 0.5), scale.y($0.element)) }
         svg += "<polyline class=\"\(series.style) chart-line\" points=\""
             + points.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ") + "\"/>"
@@ -85,12 +91,12 @@ enum Charts {
             + "xmlns=\"http://www.w3.org/2000/svg\"><title>\(escape(title))</title>"
     }
 
-    static func axes(_ scale: Scale, currency: Currency) -> String {
+    static func axes(_ scale: Scale, format: (Int64) -> String) -> String {
         var svg = ""
         for tick in scale.ticks {
             let value = Int64(tick.rounded())
             let y = scale.y(value)
-            let label = Money(minorUnits: value, currency: currency).grouped
+            let label = format(value)
             svg += "<line class=\"chart-grid\" x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(width - right))\" y2=\"\(f(y))\"/>"
             svg += "<text class=\"chart-tick\" x=\"\(f(left - 6))\" y=\"\(f(y + 4))\" text-anchor=\"end\">"
                 + "\(escape(String(label.split(separator: ".").first ?? Substring(label))))</text>"
@@ -106,8 +112,9 @@ enum Charts {
     }
 
     static func legend(_ series: [Series]) -> String {
-        series.enumerated().map { index, line in
-            let x = left + Double(index) * 140
+        let spacing = series.count > 4 ? (width - left - right) / Double(series.count) : 140
+        return series.enumerated().map { index, line in
+            let x = left + Double(index) * spacing
             return "<rect class=\"\(line.style)\" x=\"\(f(x))\" y=\"\(f(height - 14))\" width=\"12\" height=\"12\"/>"
                 + "<text class=\"chart-tick\" x=\"\(f(x + 18))\" y=\"\(f(height - 4))\">\(escape(line.name))</text>"
         }.joined()

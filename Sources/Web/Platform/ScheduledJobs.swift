@@ -34,6 +34,9 @@ public enum ScheduledJobs {
         let purged = try await people.purgeCandidates(asOf: try await people.day(given))
         outcomes.append(Outcome(job: "people.candidates", count: purged,
                                 summary: "\(purged) candidate(s) past the retention period anonymised"))
+        let expired = try await people.notifyExpiredCertifications(asOf: try await people.day(given))
+        outcomes.append(Outcome(job: "people.certifications", count: expired,
+                                summary: "\(expired) expired certification(s) announced"))
         if let company = try await LedgerService(db: db, context: context).company() {
             let asOf = given ?? company.today(context.clock)
             let sales = SalesService(db: db, context: context, products: LedgerReferences(db: db, context: context))

@@ -29,7 +29,7 @@ let areaProducts: [String: [Target.Dependency]] = [
     "Ledger": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
     "Parties": [fluent, sqlKit],
     "Catalog": [fluent, sqlKit],
-    "People": [fluent, sqlKit],
+    "People": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
     "Sales": [fluent, sqlKit],
 ]
 

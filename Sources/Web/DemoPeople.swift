@@ -268,6 +268,13 @@ enum DemoPeople {
             _ = try await people.addCaseNote(opened.number, text: "Heard both sides; proposing a rotation.", by: hr)
         }
         if let erin = employees.first(where: { $0.legalName == "Erin Walsh" }) {
+            let hr = Principal(userID: nil, username: "hana.hr", roles: ["hr"],
+                               permissions: Set(Permission.all).union([Permission.personalFields, Permission.caseFields]))
+            _ = try await people.attachDocument(erin.number, title: "Employment contract", kind: .contract,
+                                                confidentiality: .personal, filename: "contract-erin-walsh.txt",
+                                                contentType: "text/plain",
+                                                data: Data("Employment contract between Keel Demo Company and Erin Walsh.\n".utf8),
+                                                by: hr)
             let monday = TimesheetRules.weekStart(of: today)
             for weeksAgo in (0...3).reversed() {
                 let week = monday.addingDays(-7 * weeksAgo)

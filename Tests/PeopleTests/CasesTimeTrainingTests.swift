@@ -132,3 +132,46 @@ struct CasesTimeTrainingTests {
         }
     }
 }
+
+@Suite("Employee documents")
+struct EmployeeDocumentTests {
+    @Test("Files attach with a checksum, read back only for those the confidentiality allows, and bad uploads change nothing")
+    func documents() async throws {
+        try await withTestDatabase(clock: FixedClock(Date(timeIntervalSince1970: 1_767_225_600))) { db, context in
+            let fixture = try await PeopleFixture.make(db, context)
+            let people = fixture.people
+            let (_, dev) = try await fixture.hireTeam()
+            let bytes = Data("%PDF-1.4 contract".utf8)
+            let contract = try await people.attachDocument(dev.number, title: "Employment contract", kind: .contract,
+                                                           confidentiality: .personal, filename: "../../etc/contract.pdf",
+                                                           contentType: "application/pdf", data: bytes, by: PeopleFixture.hr)
+            #expect(contract.filename == "contract.pdf" && contract.size == bytes.count && contract.sha256.count == 64)
+            let html = try await people.attachDocument(dev.number, title: "Notes", kind: .other, confidentiality: .general,
+                                                       filename: "notes.html", contentType: "text/html", data: Data("<script>".utf8),
+                                                       by: PeopleFixture.hr)
+            #expect(html.contentType == "application/octet-stream")
+            let (read, data) = try await people.document(dev.number, id: contract.id, by: try await fixture.principal("dev.user"))
+            #expect(read.title == "Employment contract" && data == bytes)
+            let manager = try await fixture.principal("cto.user")
+            #expect(try await people.documents(dev.number, by: manager).map(\.title) == ["Notes"])
+            #expect(await domainErrorCode { _ = try await people.document(dev.number, id: contract.id, by: manager) }
+                    == "people.document.not_found")
+            let payroll = Principal(userID: nil, username: "pay", roles: ["payroll"],
+                                    permissions: [Permission("people", .read), Permission("people", .write), Permission.payFields])
+            #expect(await domainErrorCode {
+                _ = try await people.attachDocument(dev.number, title: "Warning", kind: .letter, confidentiality: .hr,
+                                                    filename: "w.pdf", contentType: nil, data: bytes, by: payroll)
+            } == "people.document.hr_only")
+            #expect(await domainErrorCode {
+                _ = try await people.attachDocument(dev.number, title: "Empty", kind: .other, confidentiality: .general,
+                                                    filename: "e.txt", contentType: nil, data: Data(), by: PeopleFixture.hr)
+            } == "people.document.empty")
+            #expect(await domainErrorCode {
+                _ = try await people.attachDocument(dev.number, title: "Huge", kind: .other, confidentiality: .general,
+                                                    filename: "h.bin", contentType: nil,
+                                                    data: Data(count: PeopleService.documentBytesMax + 1), by: PeopleFixture.hr)
+            } == "people.document.too_large")
+            #expect(try await people.documents(dev.number, by: PeopleFixture.hr).count == 2)
+        }
+    }
+}

@@ -69,4 +69,40 @@ struct HiringWebTests {
             }
         }
     }
+
+    @Test("hr attaches a file on the record page (multipart, CSRF inside) and downloads it as an attachment")
+    func documentUpload() async throws {
+        try await withTestApp { app in
+            try await Fixtures.user("hana", roles: ["hr"], on: app)
+            let employee = try await PeopleService(db: app.db, context: app.keelContext)
+                .hire(HireInput(legalName: "Erin Report", hireDate: "2024-02-01", job: AssignmentInput()), by: .system)
+            let (cookie, csrf) = try await Fixtures.signIn("hana", on: app)
+            let boundary = "KeelBoundary42"
+            func part(_ name: String, _ value: String) -> String {
+                "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+            }
+            let body = part("_csrf", csrf) + part("title", "Signed contract") + part("kind", "contract")
+                + part("confidentiality", "personal")
+                + "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"contract.txt\"\r\n"
+                + "Content-Type: text/plain\r\n\r\nI agree.\r\n--\(boundary)--\r\n"
+            let headers: HTTPHeaders = ["Cookie": cookie, "Content-Type": "multipart/form-data; boundary=\(boundary)"]
+            try await app.testing().test(.POST, "/people/\(employee.number)/documents", headers: headers,
+                                         body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok, "\(response.body.string.prefix(300))")
+                #expect(response.body.string.contains("Signed contract attached."))
+            }
+            let documents = try await PeopleService(db: app.db, context: app.keelContext)
+                .documents(employee.number, by: try await Fixtures.principal("hana", on: app))
+            try await app.testing().test(.GET, "/people/\(employee.number)/documents/\(documents[0].id)",
+                                         headers: ["Cookie": cookie]) { response in
+                #expect(response.status == .ok && response.body.string == "I agree.")
+                #expect(response.headers.first(name: .contentDisposition)?.hasPrefix("attachment") == true)
+            }
+            let noCSRF = body.replacingOccurrences(of: csrf, with: "forged")
+            try await app.testing().test(.POST, "/people/\(employee.number)/documents", headers: headers,
+                                         body: ByteBuffer(string: noCSRF)) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+    }
 }

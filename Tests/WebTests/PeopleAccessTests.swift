@@ -52,20 +52,34 @@ struct PeopleAccessTests {
                 Canary(employee: olga.id, group: .personal, forms: ["CANARY-NID-OLGA"]),
                 Canary(employee: olga.id, group: .bank, forms: ["GB29NWBK60161331926819", "GB29 NWBK"]),
                 Canary(employee: olga.id, group: .pay, forms: ["87654.32", "87,654.32"]),
-                Canary(employee: erin.id, group: .cases, forms: ["CANARY-CASE-ERIN"]),
+                Canary(employee: erin.id, group: .cases, forms: ["CANARY-CASE-ERIN", "CANARY-DOC-HR", "CANARY-CONTENT-HR"]),
+                Canary(employee: erin.id, group: .personal, forms: ["CANARY-DOC-PERSONAL", "CANARY-CONTENT-P"]),
             ]
+            let hana = try await Fixtures.principal("hana", on: app)
             _ = try await people.openCase(employee: erin.number, kind: .grievance, title: "CANARY-CASE-ERIN", parties: nil,
-                                          openedOn: nil, by: try await Fixtures.principal("hana", on: app))
+                                          openedOn: nil, by: hana)
+            let personalDoc = try await people.attachDocument(erin.number, title: "CANARY-DOC-PERSONAL", kind: .contract,
+                                                              confidentiality: .personal, filename: "contract.txt",
+                                                              contentType: "text/plain", data: Data("CANARY-CONTENT-P".utf8), by: hana)
+            let hrDoc = try await people.attachDocument(erin.number, title: "CANARY-DOC-HR", kind: .letter, confidentiality: .hr,
+                                                        filename: "warning.txt", contentType: "text/plain",
+                                                        data: Data("CANARY-CONTENT-HR".utf8), by: hana)
+            let generalDoc = try await people.attachDocument(erin.number, title: "Team handbook receipt", kind: .other,
+                                                             confidentiality: .general, filename: "receipt.txt",
+                                                             contentType: "text/plain", data: Data("general".utf8), by: hana)
             let everyone = [mark, erin, olga]
             let pageRoutes = ["/people", "/people.csv", "/people/org-chart", "/people/organisation", "/people/me", "/audit",
                               "/people/leave", "/people/leave/calendar", "/people/leave/settings", "/people/tasks",
                               "/people/checklists", "/people/recruiting", "/people/timesheets", "/people/training",
                               "/people/cases"]
                 + everyone.map { "/people/\($0.number)" }
+                + [personalDoc, hrDoc, generalDoc].map { "/people/\(erin.number)/documents/\($0.id)" }
             let apiRoutes = ["/api/v1/people/employees", "/api/v1/people/me", "/api/v1/people/positions",
                              "/api/v1/people/tasks?status=all", "/api/v1/people/leave/requests", "/api/v1/people/candidates",
                              "/api/v1/people/cases", "/api/v1/people/timesheets", "/api/v1/people/trainings"]
-                + everyone.flatMap { ["/api/v1/people/employees/\($0.number)", "/api/v1/people/employees/\($0.number)/history"] }
+                + everyone.flatMap { ["/api/v1/people/employees/\($0.number)", "/api/v1/people/employees/\($0.number)/history",
+                                      "/api/v1/people/employees/\($0.number)/documents"] }
+                + [personalDoc, hrDoc].map { "/api/v1/people/employees/\(erin.number)/documents/\($0.id)" }
 
             for username in ["ada", "hana", "paul", "mark", "erin", "olga", "aude"] {
                 let principal = try await Fixtures.principal(username, on: app)

@@ -5,7 +5,7 @@ import SQLKit
 
 /// The People area's migrations, in order; names are stable forever.
 public enum PeopleMigrations {
-    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees(), CreateLeave(), CreateChecklists(), CreateRecruitment(), CreateCasesAndTime()] }
+    public static var all: [any Migration] { [CreateOrganisation(), CreateEmployees(), CreateLeave(), CreateChecklists(), CreateRecruitment(), CreateCasesAndTime(), CreateDocuments()] }
 }
 
 struct CreateOrganisation: AsyncMigration {
@@ -300,4 +300,28 @@ struct CreateCasesAndTime: AsyncMigration {
             try await db.schema(table).delete()
         }
     }
+}
+
+struct CreateDocuments: AsyncMigration {
+    var name: String { "people.007.documents" }
+
+    func prepare(on db: any Database) async throws {
+        try await db.schema("people_documents").id()
+            .field("employee_id", .uuid, .required, .references("people_employees", "id"))
+            .field("title", .string, .required)
+            .field("kind", .string, .required)
+            .field("confidentiality", .string, .required)
+            .field("filename", .string, .required)
+            .field("content_type", .string, .required)
+            .field("size", .int, .required)
+            .field("sha256", .string, .required)
+            // Base64, so both databases store it as text.
+            .field("content", .string, .required)
+            .field("uploaded_by", .string, .required)
+            .field("uploaded_at", .string, .required)
+            .create()
+        try await db.sql.create(index: "people_documents_employee").on("people_documents").column("employee_id").run()
+    }
+
+    func revert(on db: any Database) async throws { try await db.schema("people_documents").delete() }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Kernel
+import OpenAPIRuntime
 import People
 import Platform
 
@@ -574,5 +575,40 @@ extension APIHandler {
             .init(employee: $0.employee.number, name: $0.employee.displayName, availableDays: "\($0.availableDays)",
                   dailyRate: money($0.dailyRate), amount: money($0.amount))
         }))))
+    }
+}
+
+/// Employee documents over the API.
+extension APIHandler {
+    func listEmployeeDocuments(_ input: Operations.ListEmployeeDocuments.Input) async throws
+        -> Operations.ListEmployeeDocuments.Output {
+        let documents = try await request.people.documents(input.path.reference, by: try request.requirePrincipal())
+        return .ok(.init(body: .json(.init(items: documents.map(\.api)))))
+    }
+
+    func attachEmployeeDocument(_ input: Operations.AttachEmployeeDocument.Input) async throws
+        -> Operations.AttachEmployeeDocument.Output {
+        guard case .json(let body) = input.body else { throw Self.jsonRequired }
+        guard let data = Data(base64Encoded: body.contentBase64) else {
+            throw DomainError.invalid("people.document.base64_invalid", "contentBase64 is not base64", field: "contentBase64")
+        }
+        let document = try await request.people.attachDocument(
+            input.path.reference, title: body.title, kind: EmployeeDocument.Kind(rawValue: body.kind.rawValue)!,
+            confidentiality: EmployeeDocument.Confidentiality(rawValue: body.confidentiality.rawValue)!,
+            filename: body.filename, contentType: body.contentType, data: data, by: try request.requirePrincipal())
+        return .created(.init(body: .json(document.api)))
+    }
+
+    func getEmployeeDocument(_ input: Operations.GetEmployeeDocument.Input) async throws -> Operations.GetEmployeeDocument.Output {
+        let (_, data) = try await request.people.document(input.path.reference, id: input.path.id,
+                                                          by: try request.requirePrincipal())
+        return .ok(.init(body: .binary(HTTPBody(data))))
+    }
+}
+
+extension EmployeeDocument {
+    var api: Components.Schemas.EmployeeDocument {
+        .init(id: id, title: title, kind: .init(rawValue: kind.rawValue)!, confidentiality: .init(rawValue: confidentiality.rawValue)!,
+              filename: filename, contentType: contentType, size: size, sha256: sha256, uploadedBy: uploadedBy, uploadedAt: uploadedAt)
     }
 }

@@ -25,6 +25,8 @@ enum PeoplePages {
         routes.post("people", ":number", "changes", use: change)
         routes.post("people", ":number", "terminate", use: terminate)
         routes.post("people", ":number", "contacts", use: contacts)
+        routes.post("people", ":number", "documents", use: attach)
+        routes.get("people", ":number", "documents", ":id", use: download)
     }
 
     static func canWrite(_ request: Request) -> Bool { request.principal?.can(Permission("people", .write)) ?? false }
@@ -274,8 +276,32 @@ enum PeoplePages {
                                    [$0.name, $0.relation ?? "", $0.phone].joined(separator: "; ") }.joined(separator: "\n"))),
                      .p(.class("hint"), .text("One a line: name; relation; phone"))),
                 Layout.submit("Save contact details"))) : .empty
+        let documents = try await people.documents(employee.number, by: principal)
+        let documentRows: [Node<HTML.TableContext>] = documents.map { document in
+            .tr(.td(.a(.href("/people/\(employee.number)/documents/\(document.id)"), .text(document.title))),
+                .td(.text(document.kind.rawValue)), .td(.text(document.confidentiality.rawValue)),
+                .td(.class("num"), .text("\(max(document.size / 1024, 1)) KB")), .td(.text(String(document.uploadedAt.prefix(10)))))
+        }
+        let documentSection: Node<HTML.BodyContext> = .section(.class("card"), .h2(.text("Documents")),
+            .if(!documents.isEmpty, .div(.class("table-wrap"), .table(
+                .thead(.tr(.th("Title"), .th("Kind"), .th("Who may read"), .th(.class("num"), .text("Size")), .th("Added"))),
+                .tbody(.group(documentRows))))),
+            .if(documents.isEmpty, .p(.class("muted"), .text("No documents you may read."))),
+            .if(canWrite(request), .form(.method(.post), .action("/people/\(employee.number)/documents"), .class("filters"),
+                .attribute(named: "enctype", value: "multipart/form-data"),
+                Layout.csrfField(request),
+                Layout.formError(form == "document" ? shown : nil, fields: ["title", "file"]),
+                Layout.field("Title", name: "title", value: "", error: form == "document" ? shown : nil, required: true),
+                Layout.select("Kind", name: "kind", options: EmployeeDocument.Kind.allCases.map { ($0.rawValue, $0.rawValue) },
+                              value: "contract", error: nil),
+                Layout.select("Who may read", name: "confidentiality", options: [
+                    ("personal", "the employee and hr"), ("general", "everyone who sees the record"), ("hr", "hr only")],
+                              value: "personal", error: nil),
+                .div(.class("field"), .label(.for("file"), .text("File")),
+                     .input(.id("file"), .name("file"), .type(.file), .attribute(named: "required", value: "required"))),
+                Layout.submit("Attach", style: "secondary"))))
         return Layout.page("\(employee.displayName) (\(employee.number))", request, status: status, notice: notice,
-                           summary, personal, bank, historySection, contactForm, changeForm, terminateForm)
+                           summary, personal, bank, historySection, documentSection, contactForm, changeForm, terminateForm)
     }
 
     struct ChangeForm: Content {
@@ -349,6 +375,47 @@ enum PeoplePages {
         } catch let error as DomainError where error.kind == .invalid {
             return try await renderDetail(request, notice: nil, error: error, form: "contacts", status: .unprocessableEntity)
         }
+    }
+
+    // MARK: Documents
+
+    struct DocumentForm: Content {
+        var title: String?
+        var kind: String?
+        var confidentiality: String?
+        var file: File?
+    }
+
+    @Sendable static func attach(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let form = try request.content.decode(DocumentForm.self)
+        do {
+            guard let file = form.file, file.data.readableBytes > 0 else {
+                throw DomainError.invalid("people.document.empty", "Choose a file", field: "file")
+            }
+            let document = try await request.people.attachDocument(
+                request.parameters.get("number") ?? "", title: form.title ?? "",
+                kind: EmployeeDocument.Kind(rawValue: form.kind ?? "") ?? .other,
+                confidentiality: EmployeeDocument.Confidentiality(rawValue: form.confidentiality ?? "") ?? .personal,
+                filename: file.filename, contentType: file.contentType?.serialize(), data: Data(buffer: file.data),
+                by: principal)
+            return try await renderDetail(request, notice: "\(document.title) attached.", error: nil)
+        } catch let error as DomainError where error.kind == .invalid || error.kind == .tooLarge {
+            return try await renderDetail(request, notice: nil, error: error, form: "document", status: .unprocessableEntity)
+        }
+    }
+
+    @Sendable static func download(_ request: Request) async throws -> Response {
+        let (document, data) = try await request.people.document(request.parameters.get("number") ?? "",
+                                                                 id: request.parameters.get("id") ?? "",
+                                                                 by: try request.requirePrincipal())
+        let response = Response(status: .ok, body: .init(data: data))
+        let parts = document.contentType.split(separator: "/", maxSplits: 1).map(String.init)
+        response.headers.contentType = parts.count == 2 ? HTTPMediaType(type: parts[0], subType: parts[1]) : .binary
+        // Always a download: a stored HTML or SVG file must never render on Keel's origin.
+        response.headers.contentDisposition = .init(.attachment, filename: document.filename)
+        response.headers.replaceOrAdd(name: .cacheControl, value: "private, no-store")
+        return response
     }
 
     // MARK: Hire

@@ -64,6 +64,26 @@ extension PeopleService {
         try await Settings.get("company.currency", on: db).flatMap(Currency.init(code:)) ?? .eur
     }
 
+    /// Days a candidate's data is kept after their last stage change unless hired.
+    public func candidateRetentionDays() async throws -> Int {
+        try await Settings.get(Self.retentionSetting, on: db).flatMap(Int.init) ?? 180
+    }
+
+    public func setCandidateRetentionDays(_ days: Int, by actor: Principal) async throws {
+        try Self.requireRecruiter(actor)
+        guard (30...3_650).contains(days) else {
+            throw DomainError.invalid("people.candidate.retention_invalid", "Keep candidates' data 30 to 3650 days",
+                                      field: "days")
+        }
+        let service = self
+        try await writeTransaction(db) { tx in
+            let before = try await service.on(tx).candidateRetentionDays()
+            try await Settings.set(Self.retentionSetting, String(days), on: tx)
+            try await service.context.audit(tx, actor, "people.candidate.retention", entity: "setting", id: Self.retentionSetting,
+                                            before: before, after: days)
+        }
+    }
+
     public func openings() async throws -> [Opening] {
         let counts = try await db.sql.select().column("opening_id").column(SQLRaw("COUNT(*)"), as: "n").from("people_candidates")
             .where("stage", .notIn, [Candidate.Stage.hired.rawValue, Candidate.Stage.rejected.rawValue])
@@ -302,7 +322,7 @@ extension PeopleService {
     /// name, email, phone, notes, offer and interview notes are removed. Idempotent; returns how many.
     @discardableResult
     public func purgeCandidates(asOf day: CivilDate) async throws -> Int {
-        let days = try await Settings.get(Self.retentionSetting, on: db).flatMap(Int.init) ?? 180
+        let days = try await candidateRetentionDays()
         let cutoff = day.addingDays(-days).description
         let service = self
         return try await writeTransaction(db) { tx in

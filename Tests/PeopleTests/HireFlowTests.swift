@@ -91,6 +91,11 @@ struct HireFlowTests {
             let other = try await people.addCandidate(opening: opening.code, name: "Bob Example", email: "bob@example.com",
                                                       phone: "+1 555", notes: "Not now", by: PeopleFixture.hr)
             _ = try await people.moveCandidate(other.id, to: .rejected, by: PeopleFixture.hr)
+            #expect(await domainErrorCode { try await people.setCandidateRetentionDays(5, by: PeopleFixture.hr) }
+                    == "people.candidate.retention_invalid")
+            try await people.setCandidateRetentionDays(400, by: PeopleFixture.hr)
+            #expect(try await people.purgeCandidates(asOf: CivilDate(2026, 12, 1)) == 0)        // kept 400 days now
+            try await people.setCandidateRetentionDays(180, by: PeopleFixture.hr)
             #expect(try await people.purgeCandidates(asOf: CivilDate(2026, 3, 1)) == 0)
             #expect(try await people.purgeCandidates(asOf: CivilDate(2026, 12, 1)) == 1)
             let (gone, _) = try await people.candidate(other.id, by: PeopleFixture.hr)

@@ -113,12 +113,19 @@ struct SalesAPITests {
             let (cookie, _) = try await Fixtures.signIn("sam", on: app)
             for (path, header, rows) in [("/sales/orders.csv", "number,status,order_date", 1),
                                          ("/sales/invoices.csv?kind=invoice", "number,kind,state", 3),
-                                         ("/sales/receipts.csv", "number,kind,date", 1)] {
+                                         ("/sales/receipts.csv", "number,kind,date", 1),
+                                         ("/sales/customers/NW/statement.csv?from=2026-01-01&to=2026-03-31", "date,kind,number", 8),
+                                         ("/ledger/tax-codes.csv", "code,name,kind,rate", 1)] {
                 try await app.testing().test(.GET, path, headers: ["Cookie": cookie]) { response in
                     let lines = response.body.string.split(separator: "\n")
                     #expect(response.status == .ok && lines.first?.hasPrefix(header) == true && lines.count == rows + 1,
                             "\(path): \(response.body.string)")
                 }
+            }
+            try await app.testing().test(.GET, "/sales/aging.csv?asOf=2026-03-10", headers: ["Cookie": cookie]) { response in
+                let lines = response.body.string.split(separator: "\n")
+                #expect(response.status == .ok && lines.first == "customer,customer_name,currency,current,days_1_30,days_31_60,days_61_90,over_90,credit,total")
+                #expect(lines.count >= 2 && lines.contains { $0.hasPrefix("NW,") })
             }
         }
     }

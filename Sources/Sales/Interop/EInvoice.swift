@@ -83,15 +83,36 @@ public enum EInvoice {
         }
     }
 
-    static func breakdown(_ input: Input) -> [Breakdown] {
+    /// What both syntaxes say about a line: its VAT category and rate, the quantity and net price as EN 16931 wants
+    /// them, the unit code, and the legal note of its tax code.
+    struct LineFacts {
+        let line: DocumentLine
+        let category: String
+        let rate: Decimal
+        let quantity: Decimal
+        let price: Decimal
+        let unitCode: String
+        let reason: String?
+    }
+
+    static func lineFacts(_ input: Input) -> [LineFacts] {
         let invoice = input.invoice
         let anyCoded = invoice.lines.contains { !$0.taxCode.isEmpty }
         let summary = Dictionary(invoice.taxSummary.map { ($0.taxCode, $0) }, uniquingKeysWith: { first, _ in first })
-        var groups: [Breakdown] = []
-        for line in invoice.lines {
+        return invoice.lines.map { line in
             let category = category(line.taxCode, kinds: input.taxKinds, anyCoded: anyCoded)
-            let rate = category == "S" ? summary[line.taxCode]?.rate ?? 0 : 0
-            let reason = summary[line.taxCode]?.note ?? (line.taxCode.isEmpty ? "Not subject to VAT" : nil)
+            let (quantity, price) = quantityAndPrice(line, currency: invoice.currency)
+            return LineFacts(line: line, category: category,
+                             rate: category == "S" ? summary[line.taxCode]?.rate ?? 0 : 0, quantity: quantity, price: price,
+                             unitCode: unitCode(line.sku.flatMap { input.units[$0] }),
+                             reason: summary[line.taxCode]?.note ?? (line.taxCode.isEmpty ? "Not subject to VAT" : nil))
+        }
+    }
+
+    static func breakdown(_ input: Input) -> [Breakdown] {
+        var groups: [Breakdown] = []
+        for facts in lineFacts(input) {
+            let line = facts.line, category = facts.category, rate = facts.rate, reason = facts.reason
             if let index = groups.firstIndex(where: { $0.category == category && $0.rate == rate }) {
                 groups[index].base += line.net
                 groups[index].tax += line.tax
@@ -219,11 +240,8 @@ public enum EInvoice {
         }
         xml.close()
         xml.open("rsm:SupplyChainTradeTransaction")
-        let anyCoded = invoice.lines.contains { !$0.taxCode.isEmpty }
-        let rates = Dictionary(invoice.taxSummary.map { ($0.taxCode, $0.rate) }, uniquingKeysWith: { first, _ in first })
-        for line in invoice.lines {
-            let (quantity, price) = quantityAndPrice(line, currency: currency)
-            let category = category(line.taxCode, kinds: input.taxKinds, anyCoded: anyCoded)
+        for facts in lineFacts(input) {
+            let line = facts.line
             xml.open("ram:IncludedSupplyChainTradeLineItem")
             xml.open("ram:AssociatedDocumentLineDocument")
             xml.leaf("ram:LineID", String(line.lineNo))
@@ -234,19 +252,16 @@ public enum EInvoice {
             xml.close()
             xml.open("ram:SpecifiedLineTradeAgreement")
             xml.open("ram:NetPriceProductTradePrice")
-            xml.leaf("ram:ChargeAmount", decimal(price))
+            xml.leaf("ram:ChargeAmount", decimal(facts.price))
             xml.close(2)
             xml.open("ram:SpecifiedLineTradeDelivery")
-            xml.leaf("ram:BilledQuantity", decimal(quantity),
-                     [("unitCode", unitCode(line.sku.flatMap { input.units[$0] }))])
+            xml.leaf("ram:BilledQuantity", decimal(facts.quantity), [("unitCode", facts.unitCode)])
             xml.close()
             xml.open("ram:SpecifiedLineTradeSettlement")
             xml.open("ram:ApplicableTradeTax")
             xml.leaf("ram:TypeCode", "VAT")
-            xml.leaf("ram:CategoryCode", category)
-            if category != "O" {
-                xml.leaf("ram:RateApplicablePercent", decimal(category == "S" ? rates[line.taxCode] ?? 0 : 0))
-            }
+            xml.leaf("ram:CategoryCode", facts.category)
+            if facts.category != "O" { xml.leaf("ram:RateApplicablePercent", decimal(facts.rate)) }
             xml.close()
             xml.open("ram:SpecifiedTradeSettlementLineMonetarySummation")
             xml.leaf("ram:LineTotalAmount", amount(line.net, currency))
@@ -462,15 +477,12 @@ public enum EInvoice {
             xml.leaf(tag, amount(value, currency), [("currencyID", currency.code)])
         }
         xml.close()
-        let anyCoded = invoice.lines.contains { !$0.taxCode.isEmpty }
-        let rates = Dictionary(invoice.taxSummary.map { ($0.taxCode, $0.rate) }, uniquingKeysWith: { first, _ in first })
-        for line in invoice.lines {
-            let (quantity, price) = quantityAndPrice(line, currency: currency)
-            let category = category(line.taxCode, kinds: input.taxKinds, anyCoded: anyCoded)
+        for facts in lineFacts(input) {
+            let line = facts.line
             xml.open(isCredit ? "cac:CreditNoteLine" : "cac:InvoiceLine")
             xml.leaf("cbc:ID", String(line.lineNo))
-            xml.leaf(isCredit ? "cbc:CreditedQuantity" : "cbc:InvoicedQuantity", decimal(quantity),
-                     [("unitCode", unitCode(line.sku.flatMap { input.units[$0] }))])
+            xml.leaf(isCredit ? "cbc:CreditedQuantity" : "cbc:InvoicedQuantity", decimal(facts.quantity),
+                     [("unitCode", facts.unitCode)])
             xml.leaf("cbc:LineExtensionAmount", amount(line.net, currency), [("currencyID", currency.code)])
             xml.open("cac:Item")
             xml.leaf("cbc:Name", line.description)
@@ -479,11 +491,10 @@ public enum EInvoice {
                 xml.leaf("cbc:ID", sku)
                 xml.close()
             }
-            ublCategory("cac:ClassifiedTaxCategory", category,
-                        rate: category == "S" ? rates[line.taxCode] ?? 0 : 0, reason: nil, &xml)
+            ublCategory("cac:ClassifiedTaxCategory", facts.category, rate: facts.rate, reason: nil, &xml)
             xml.close()
             xml.open("cac:Price")
-            xml.leaf("cbc:PriceAmount", decimal(price), [("currencyID", currency.code)])
+            xml.leaf("cbc:PriceAmount", decimal(facts.price), [("currencyID", currency.code)])
             xml.close(2)
         }
         xml.close()

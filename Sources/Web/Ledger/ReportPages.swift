@@ -59,6 +59,11 @@ enum ReportPages {
         return Response(status: .ok, headers: headers, body: .init(string: text))
     }
 
+    /// Rows (the header first) as a CSV download.
+    static func csv(rows: [[String]], filename: String) -> Response {
+        csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: filename)
+    }
+
     static func money(_ amount: Int64, _ currency: Currency) -> String { Money(minorUnits: amount, currency: currency).grouped }
 
     // MARK: Statements

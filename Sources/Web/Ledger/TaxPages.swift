@@ -10,6 +10,7 @@ enum TaxPages {
     static func register(_ routes: any RoutesBuilder) {
         let ledger = routes.grouped("ledger")
         ledger.get("tax-codes", use: list)
+        ledger.get("tax-codes.csv", use: csv)
         ledger.post("tax-codes", use: save)
         ledger.post("tax-codes", ":code", ":action", use: archive)
         ledger.post("tax-rounding", use: setRounding)
@@ -54,7 +55,7 @@ enum TaxPages {
         return Layout.page("Tax codes", request, status: status, notice: notice,
             .p(.class("muted"), .text("Rates are percent. Amounts on documents are net, or gross for codes whose prices "
                 + "include tax. Tax is rounded half up to the cent, \(rounding == .line ? "on each line" : "once per tax code on each document") "
-                + "(company setting).")),
+                + "(company setting)."), .text(" "), .a(.href("/ledger/tax-codes.csv"), .text("Download CSV"))),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Code"), .th("Name"), .th("Kind"), .th(.class("num"), .text("Rate")), .th("Prices"),
                            .th("Account"), .th("Invoice note"), .th(""))),
@@ -134,5 +135,15 @@ enum TaxPages {
         }
         try await request.ledger.setTaxRounding(rounding, by: principal)
         return try await render(request, form: TaxCodeForm(), error: nil, notice: "Tax rounding saved.")
+    }
+
+    @Sendable static func csv(_ request: Request) async throws -> Response {
+        try require(try request.requirePrincipal(), Permission("ledger", .read))
+        let rows = [["code", "name", "kind", "rate", "prices_include_tax", "account", "note", "archived"]]
+            + (try await request.ledger.taxCodes()).map { code in
+                [code.code, code.name, code.kind.rawValue, "\(code.rate)", code.pricesIncludeTax ? "yes" : "no",
+                 code.account ?? "", code.note ?? "", code.archived ? "yes" : "no"]
+            }
+        return ReportPages.csv(rows: rows, filename: "tax-codes.csv")
     }
 }

@@ -15,6 +15,7 @@ enum HiringPages {
         routes.post("people", "checklists", use: createChecklist)
         routes.get("people", "recruiting", use: openings)
         routes.post("people", "recruiting", use: createOpening)
+        routes.post("people", "recruiting", "retention", use: setRetention)
         routes.get("people", "recruiting", ":code", use: board)
         routes.post("people", "recruiting", ":code", "candidates", use: addCandidate)
         routes.get("people", "candidates", ":id", use: candidate)
@@ -137,6 +138,7 @@ enum HiringPages {
         let openings = try await people.openings()
         let positions = try await people.positions()
         let directory = try await people.directory()
+        let retention = try await people.candidateRetentionDays()
         let shown = error.map { FormError($0) }
         let rows: [Node<HTML.TableContext>] = openings.map { opening in
             .tr(.td(.a(.href("/people/recruiting/\(opening.code)"), .text(opening.title))), .td(.text(opening.code)),
@@ -156,7 +158,27 @@ enum HiringPages {
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Opening"), .th("Code"), .th("Position"), .th("Status"), .th(.class("num"), .text("In the pipeline")))),
                 .tbody(.group(rows), .if(openings.isEmpty, .tr(.td(.attribute(named: "colspan", value: "5"), .class("muted"),
-                                                                    .text("No openings yet."))))))))
+                                                                    .text("No openings yet."))))))),
+            .section(.class("card"), .h2(.text("Candidate data retention")),
+                .form(.method(.post), .action("/people/recruiting/retention"), .class("filters"),
+                    Layout.csrfField(request),
+                    Layout.field("Keep for days", name: "days", value: String(retention), error: shown?.field == "days" ? shown : nil,
+                                 hint: "After the last step; then the data of candidates not hired is anonymised"),
+                    Layout.submit("Save", style: "secondary"))))
+    }
+
+    @Sendable static func setRetention(_ request: Request) async throws -> Response {
+        struct Form: Content { var days: String? }
+        let form = try request.form(Form.self)
+        do {
+            guard let days = Int((form.days ?? "").trimmingCharacters(in: .whitespaces)) else {
+                throw DomainError.invalid("people.candidate.retention_invalid", "A number of days", field: "days")
+            }
+            try await request.people.setCandidateRetentionDays(days, by: try request.requirePrincipal())
+            return try await renderOpenings(request, notice: "Candidates' data is kept \(days) days.", error: nil)
+        } catch let error as DomainError where error.kind == .invalid {
+            return try await renderOpenings(request, notice: nil, error: error, status: .unprocessableEntity)
+        }
     }
 
     struct OpeningForm: Content {
@@ -211,7 +233,7 @@ enum HiringPages {
                     Layout.field("Notes", name: "notes", value: "", error: nil),
                     Layout.submit("Add candidate"))),
             .p(.class("muted"), .text("Candidates who are not hired are anonymised once their last step is older than the "
-                                      + "retention period (180 days unless configured).")))
+                                      + "retention period (set on the recruiting page).")))
     }
 
     struct CandidateForm: Content {

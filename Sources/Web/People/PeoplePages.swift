@@ -150,7 +150,7 @@ enum PeoplePages {
             offset += employees.count
             if employees.isEmpty || offset >= total { break }
         }
-        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: "employees.csv")
+        return ReportPages.csv(rows: rows, filename: "employees.csv")
     }
 
     // MARK: Record

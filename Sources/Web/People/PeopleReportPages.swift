@@ -85,7 +85,7 @@ enum PeopleReportPages {
         let rows = [["month_end"] + report.departments.map { $0.isEmpty ? "none" : $0 } + ["total"]] + report.months.map { month in
             [month.end.description] + report.departments.map { String(month.byDepartment[$0] ?? 0) } + [String(month.total)]
         }
-        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: "headcount.csv")
+        return ReportPages.csv(rows: rows, filename: "headcount.csv")
     }
 
     @Sendable static func turnoverCSV(_ request: Request) async throws -> Response {
@@ -95,7 +95,7 @@ enum PeopleReportPages {
         let rows = [["event", "date", "number", "name"]]
             + report.joiners.map { ["joined", $0.hireDate.description, $0.number, $0.displayName] }
             + report.leavers.map { ["left", $0.leavingDate?.description ?? "", $0.number, $0.displayName] }
-        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: "joiners-leavers.csv")
+        return ReportPages.csv(rows: rows, filename: "joiners-leavers.csv")
     }
 
     @Sendable static func liabilityCSV(_ request: Request) async throws -> Response {
@@ -106,6 +106,6 @@ enum PeopleReportPages {
         let rows = [["number", "name", "available_days", "daily_rate", "amount", "currency"]] + lines.map {
             [$0.employee.number, $0.employee.displayName, "\($0.availableDays)", money($0.dailyRate), money($0.amount), currency.code]
         }
-        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: "leave-liability.csv")
+        return ReportPages.csv(rows: rows, filename: "leave-liability.csv")
     }
 }

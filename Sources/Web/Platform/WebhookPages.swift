@@ -7,6 +7,7 @@ import Vapor
 enum WebhookPages {
     static func register(_ routes: any RoutesBuilder) {
         routes.get("admin", "webhooks", use: list)
+        routes.get("admin", "webhooks", "deliveries.csv", use: deliveriesCSV)
         routes.post("admin", "webhooks", use: create)
         routes.post("admin", "webhooks", ":id", "pause", use: pause)
         routes.post("admin", "webhooks", ":id", "resume", use: resume)
@@ -71,6 +72,7 @@ enum WebhookPages {
                        .if(subscriptions.isEmpty, .tr(.td(.attribute(named: "colspan", value: "4"), .class("muted"),
                                                           .text("No subscriptions yet."))))))),
             .h2(.text("Delivery log")),
+            .p(.a(.href("/admin/webhooks/deliveries.csv"), .text("Download the last 500 as CSV"))),
             .div(.class("table-wrap"), .table(
                 .thead(.tr(.th("Created"), .th("Event"), .th("URL"), .th("State"), .th(.class("num"), .text("Attempts")),
                            .th("Last answer"), .th())),
@@ -109,5 +111,15 @@ enum WebhookPages {
                                                  by: try request.requirePrincipal(), context: request.context)
         return try await render(request, form: SubscribeForm(), error: nil,
                                 notice: "\(delivery.eventType) queued again for \(delivery.url).")
+    }
+
+    @Sendable static func deliveriesCSV(_ request: Request) async throws -> Response {
+        let deliveries = try await Webhooks.deliveries(on: request.db, limit: 500, by: try request.requirePrincipal())
+        let rows = [["created_at", "event", "url", "state", "attempts", "last_status", "last_error", "delivered_at", "event_id"]]
+            + deliveries.map { delivery in
+                [delivery.createdAt, delivery.eventType, delivery.url, delivery.state, String(delivery.attempts),
+                 delivery.lastStatus.map(String.init) ?? "", delivery.lastError ?? "", delivery.deliveredAt ?? "", delivery.eventID]
+            }
+        return ReportPages.csv(rows: rows, filename: "webhook-deliveries.csv")
     }
 }

@@ -33,6 +33,8 @@ enum SalesPages {
         routes.get("sales", "receipts", use: receipts)
         routes.post("sales", "receipts", use: recordReceipt)
         routes.get("sales", "aging", use: aging)
+        routes.get("sales", "aging.csv", use: agingCSV)
+        routes.get("sales", "customers", ":code", "statement.csv", use: statementCSV)
         routes.get("sales", "customers", ":code", use: customer)
         routes.get("sales", "dunning", use: dunning)
         routes.post("sales", "dunning", use: recordDunning)
@@ -420,7 +422,7 @@ enum SalesPages {
             offset += items.count
             if items.isEmpty || offset >= total { break }
         }
-        return ReportPages.csv(rows.map(CSVLine.join).joined(separator: "\n") + "\n", filename: filename)
+        return ReportPages.csv(rows: rows, filename: filename)
     }
 
     @Sendable static func invoicesCSV(_ request: Request) async throws -> Response {
@@ -745,7 +747,8 @@ enum SalesPages {
             .form(.method(.get), .action("/sales/aging"), .class("filters"),
                 .div(.class("field"), .label(.for("asOf"), .text("As of")),
                      .input(.id("asOf"), .name("asOf"), .type(.date), .value(asOf.description))),
-                .button(.type(.submit), .text("Show"))),
+                .button(.type(.submit), .text("Show")),
+                .a(.class("button"), .href("/sales/aging.csv?asOf=\(asOf)"), .text("Download CSV"))),
             .forEach(report.totals) { total in
                 .section(.class("card"), .h2(.text("Open by days past due (\(total.currency.code))")),
                     .raw(Charts.bars(title: "Receivables by age", labels: labels,
@@ -774,17 +777,50 @@ enum SalesPages {
             .p(.class("muted"), .text("The total equals the receivable accounts' balance in the trial balance on the same day.")))
     }
 
-    @Sendable static func customer(_ request: Request) async throws -> Response {
-        let principal = try request.requirePrincipal()
+    @Sendable static func agingCSV(_ request: Request) async throws -> Response {
         let sales = request.sales
-        let code = request.parameters.get("code") ?? ""
-        let today = try await sales.day(nil)
+        let asOf = try await sales.day(try asOfQuery(request))
+        let report = try await sales.aging(asOf: asOf, by: try request.requirePrincipal())
+        func text(_ value: Int64, _ currency: Currency) -> String { Money(minorUnits: value, currency: currency).decimalString }
+        let header = ["customer", "customer_name", "currency", "current", "days_1_30", "days_31_60", "days_61_90", "over_90",
+                      "credit", "total"]
+        let rows = [header] + (report.rows + report.totals).map { row in
+            [row.customerCode, row.customerName, row.currency.code] + row.buckets.map { text($0, row.currency) }
+                + [text(row.credit, row.currency), text(row.total, row.currency)]
+        }
+        return ReportPages.csv(rows: rows, filename: "aging-\(asOf).csv")
+    }
+
+    /// The statement period of a request: `to` (default today) and `from` (default three months before).
+    static func statementPeriod(_ request: Request, today: CivilDate) throws -> (CivilDate, CivilDate) {
         func date(_ name: String) throws -> CivilDate? {
             guard let text = (try? request.query.get(String.self, at: name)), !text.isEmpty else { return nil }
             return try CivilDate.parse(text, field: name)
         }
         let to = try date("to") ?? today
-        let from = try date("from") ?? to.addingMonths(-3).addingDays(1)
+        return (try date("from") ?? to.addingMonths(-3).addingDays(1), to)
+    }
+
+    @Sendable static func statementCSV(_ request: Request) async throws -> Response {
+        let sales = request.sales
+        let (from, to) = try statementPeriod(request, today: try await sales.day(nil))
+        let statement = try await sales.statement(customer: request.parameters.get("code") ?? "", from: from, to: to,
+                                                  by: try request.requirePrincipal())
+        func text(_ value: Int64) -> String { Money(minorUnits: value, currency: statement.currency).decimalString }
+        let rows = [["date", "kind", "number", "due_date", "debit", "credit", "balance"],
+                    [from.description, "opening", "", "", "", "", text(statement.opening)]]
+            + statement.lines.map { [$0.date.description, $0.kind, $0.number, $0.dueDate?.description ?? "", text($0.debit),
+                                     text($0.credit), text($0.balance)] }
+            + [[to.description, "closing", "", "", "", "", text(statement.closing)]]
+        return ReportPages.csv(rows: rows, filename: "statement-\(statement.customerCode)-\(to).csv")
+    }
+
+    @Sendable static func customer(_ request: Request) async throws -> Response {
+        let principal = try request.requirePrincipal()
+        let sales = request.sales
+        let code = request.parameters.get("code") ?? ""
+        let today = try await sales.day(nil)
+        let (from, to) = try statementPeriod(request, today: today)
         let statement = try await sales.statement(customer: code, from: from, to: to, by: principal)
         let open = try await sales.invoices(.init(customer: statement.customerCode, state: .open, limit: 500), by: principal).invoices
         let currency = statement.currency
@@ -804,6 +840,8 @@ enum SalesPages {
                     }, .if(open.isEmpty, .tr(.td(.attribute(named: "colspan", value: "5"), .class("muted"),
                                                  .text("Nothing open")))))))),
             .section(.class("card statement"), .h2(.text("Statement \(from) – \(to)")),
+                .p(.a(.href("/sales/customers/\(statement.customerCode)/statement.csv?\(Layout.queryString([("from", from.description), ("to", to.description)]))"),
+                      .text("Download CSV"))),
                 .form(.method(.get), .action("/sales/customers/\(statement.customerCode)"), .class("filters"),
                     .div(.class("field"), .label(.for("from"), .text("From")),
                          .input(.id("from"), .name("from"), .type(.date), .value(from.description))),

@@ -66,14 +66,17 @@ extension PeopleService {
         try Paging.check(limit: filter.limit, offset: filter.offset, limitMax: Self.pageLimitMax, noun: "employees",
                          codePrefix: "people")
         let viewer = try await viewer(actor)
-        let assignments = try await assignments(asOf: try await day(filter.asOf))
+        let assignments = try await assignments(asOf: try await self.day(filter.asOf))
         var query = db.sql.select().column("*").from("people_employees")
         if !viewer.readsAll {
             let visible = ([viewer.employeeID].compactMap { $0 } + viewer.reports).compactMap(UUID.init(uuidString:))
             guard !visible.isEmpty else { return ([], 0) }
             query = query.where("id", .in, SQLBind.group(visible))
         }
-        if let status = filter.status { query = query.where("status", .equal, status.rawValue) }
+        // "On leave" is derived: an active employee with approved leave covering the day.
+        if let status = filter.status {
+            query = query.where("status", .equal, status == .onLeave ? Employee.Status.active.rawValue : status.rawValue)
+        }
         if let search = filter.search.map({ String($0.trimmed).lowercased() }), !search.isEmpty {
             let pattern = "%\(search)%"
             query = query.where {
@@ -88,7 +91,14 @@ extension PeopleService {
         case .number: query = query.orderBy("number")
         case .hired: query = query.orderBy("hire_date", .descending).orderBy("number")
         }
-        var employees = try await query.all().map(PeopleRows.employee)
+        let away = try await onLeave(on: try await self.day(filter.asOf))
+        var employees = try await query.all().map(PeopleRows.employee).map { employee in
+            var employee = employee
+            if employee.status == .active, away.contains(employee.id) { employee.status = .onLeave }
+            return employee
+        }
+        // `active` is the employment (those on leave included); `on_leave` narrows it to those away that day.
+        if filter.status == .onLeave { employees = employees.filter { $0.status == .onLeave } }
         if let department = filter.department.map({ String($0.trimmed) }), !department.isEmpty {
             let departmentID = try await reference("people_departments", department, noun: "department", field: "department")
             let parents = Dictionary(uniqueKeysWithValues: try await departments().compactMap { department in
@@ -109,7 +119,9 @@ extension PeopleService {
         let viewer = try await viewer(actor)
         var employee = try await find(reference)
         guard viewer.canSee(employee.id) else { throw Self.notFound(reference) }
-        employee.assignment = OrgRules.assignment(asOf: try await day(asOf), in: try await history(of: employee.id))
+        let day = try await self.day(asOf)
+        employee.assignment = OrgRules.assignment(asOf: day, in: try await history(of: employee.id))
+        if employee.status == .active, try await onLeave(on: day).contains(employee.id) { employee.status = .onLeave }
         return viewer.redacted(employee)
     }
 
@@ -127,6 +139,14 @@ extension PeopleService {
             throw DomainError.notFound("people.employee.not_linked", "Your user is not linked to an employee record")
         }
         return try await employee(id, by: actor)
+    }
+
+    /// Employees with approved leave covering a day.
+    func onLeave(on day: CivilDate) async throws -> Set<String> {
+        Set(try await db.sql.select().column("employee_id").from("people_leave_requests")
+            .where("status", .equal, LeaveRequest.Status.approved.rawValue)
+            .where("start_date", .lessThanOrEqual, day.description).where("end_date", .greaterThanOrEqual, day.description)
+            .all().map { try PeopleRows.id($0, "employee_id") })
     }
 
     /// The day asked for, or today.

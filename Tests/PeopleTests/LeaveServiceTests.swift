@@ -54,6 +54,12 @@ struct LeaveServiceTests {
             #expect(balance[0].balance.taken == 4.5 && balance[0].balance.available == 30.5)
             #expect(await domainErrorCode { _ = try await people.decideLeave(easter.id, .reject, by: manager) }
                     == "people.leave.not_pending")
+            // While the approved leave runs the employee shows as on leave; the employment stays active.
+            #expect(try await people.employee(dev.number, asOf: CivilDate(2026, 4, 1), by: manager).status == .onLeave)
+            #expect(try await people.employee(dev.number, asOf: CivilDate(2026, 4, 8), by: manager).status == .active)
+            #expect(try await people.employees(.init(status: .onLeave, asOf: CivilDate(2026, 4, 1)), by: PeopleFixture.hr)
+                .employees.map(\.number) == [dev.number])
+            #expect(try await people.employees(.init(status: .active, asOf: CivilDate(2026, 4, 1)), by: PeopleFixture.hr).total == 2)
 
             // Refusals: overlap, no working day, more than available, someone else's leave, the manager's own.
             #expect(await domainErrorCode {

@@ -183,6 +183,16 @@ struct EInvoiceTests {
                              "<cbc:TaxAmount currencyID=\"EUR\">55.93</cbc:TaxAmount>"] {
                 #expect(ubl.contains(fragment), "UBL lacks \(fragment)")
             }
+            // A zero-rated supply is category Z and, unlike an exempt one, states no exemption reason (BR-Z-10).
+            _ = try await fixture.base.ledger.saveTaxCode(TaxCodeInput(code: "ZERO", name: "Zero rated", kind: "zero_rated",
+                                                                       rate: "0", note: "Zero-rated export"), by: .system)
+            let sales = fixture.base.sales
+            let zero = try await sales.issueInvoice(try await sales.createInvoice(InvoiceInput(
+                customer: "FR1", issueDate: "2026-03-02",
+                lines: [OrderLineInput(description: "Export", unitPrice: "50", taxCode: "ZERO", account: "4100")]),
+                by: SalesFixture.clerk).id, by: SalesFixture.clerk)
+            let (_, zeroCII) = try await sales.eInvoice(zero.number!, syntax: .cii, by: SalesFixture.reader)
+            #expect(zeroCII.contains("<ram:CategoryCode>Z</ram:CategoryCode>") && !zeroCII.contains("ExemptionReason"))
         }
     }
 

@@ -138,7 +138,7 @@ public struct Employee: Sendable, Codable, Equatable {
     public let preferredName: String?
     public let workEmail: String?
     public let workPhone: String?
-    public let status: Status
+    public var status: Status
     public let hireDate: CivilDate
     public let leavingDate: CivilDate?
     public let userID: String?

@@ -109,6 +109,10 @@ public enum EInvoice {
         }
     }
 
+    /// Exempt, reverse-charge and out-of-scope breakdowns state why no VAT is charged; standard and zero-rated ones
+    /// must not (BR-S-10, BR-Z-10).
+    static func takesReason(_ category: String) -> Bool { ["E", "AE", "O"].contains(category) }
+
     static func breakdown(_ input: Input) -> [Breakdown] {
         var groups: [Breakdown] = []
         for facts in lineFacts(input) {
@@ -307,7 +311,7 @@ public enum EInvoice {
             xml.open("ram:ApplicableTradeTax")
             xml.leaf("ram:CalculatedAmount", amount(group.tax, currency))
             xml.leaf("ram:TypeCode", "VAT")
-            if let reason = group.reason, group.category != "S" { xml.leaf("ram:ExemptionReason", reason) }
+            if let reason = group.reason, Self.takesReason(group.category) { xml.leaf("ram:ExemptionReason", reason) }
             xml.leaf("ram:BasisAmount", amount(group.base, currency))
             xml.leaf("ram:CategoryCode", group.category)
             if group.category != "O" { xml.leaf("ram:RateApplicablePercent", decimal(group.rate)) }
@@ -467,7 +471,7 @@ public enum EInvoice {
             xml.leaf("cbc:TaxableAmount", amount(group.base, currency), [("currencyID", currency.code)])
             xml.leaf("cbc:TaxAmount", amount(group.tax, currency), [("currencyID", currency.code)])
             ublCategory("cac:TaxCategory", group.category, rate: group.rate,
-                        reason: group.category == "S" ? nil : group.reason, &xml)
+                        reason: Self.takesReason(group.category) ? group.reason : nil, &xml)
             xml.close()
         }
         xml.close()

@@ -100,8 +100,8 @@ public struct CatalogService: Sendable {
         var problems: [DomainError.Item] = []
         var valid: ProductRules.Valid?
         do { valid = try ProductRules.validate(input) } catch { problems = error.items }
-        problems += try await references.problems(incomeAccount: ProductRules.optional(input.incomeAccount),
-                                                  taxCode: ProductRules.optional(input.taxCode))
+        problems += try await references.problems(incomeAccount: input.incomeAccount.nonBlank,
+                                                  taxCode: input.taxCode.nonBlank)
         guard problems.isEmpty, let valid else {
             throw DomainError(.invalid, "catalog.product.invalid", problems[0].message, field: problems[0].field,
                               items: problems)

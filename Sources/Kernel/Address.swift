@@ -33,14 +33,9 @@ public struct Address: Sendable, Codable, Equatable {
     /// is not two letters is reported in `problems` under `field.part`.
     public static func validated(_ given: Address?, field: String, _ problems: inout [DomainError.Item]) -> Address {
         guard let given else { return Address() }
-        func optional(_ text: String?) -> String? {
-            guard let text else { return nil }
-            let trimmed = String(text.trimmed)
-            return trimmed.isEmpty ? nil : trimmed
-        }
-        var address = Address(line1: optional(given.line1), line2: optional(given.line2),
-                              postalCode: optional(given.postalCode), city: optional(given.city),
-                              region: optional(given.region), country: optional(given.country)?.uppercased())
+        var address = Address(line1: given.line1.nonBlank, line2: given.line2.nonBlank,
+                              postalCode: given.postalCode.nonBlank, city: given.city.nonBlank,
+                              region: given.region.nonBlank, country: given.country.nonBlank?.uppercased())
         for (part, value) in [("line1", address.line1), ("line2", address.line2), ("postalCode", address.postalCode),
                               ("city", address.city), ("region", address.region)] {
             if let value, value.count > lineLengthMax {

@@ -60,3 +60,12 @@ extension Sequence where Element == UInt8 {
         return String(decoding: out, as: UTF8.self)
     }
 }
+
+extension Optional where Wrapped: StringProtocol {
+    /// The text without leading and trailing horizontal whitespace, or `nil` when nothing is left: how every form
+    /// field and optional input is read ("  " and a missing field mean the same).
+    public var nonBlank: String? {
+        guard let trimmed = self?.trimmed, !trimmed.isEmpty else { return nil }
+        return String(trimmed)
+    }
+}

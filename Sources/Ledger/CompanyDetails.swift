@@ -30,13 +30,9 @@ public struct CompanyDetails: Sendable, Codable, Equatable {
     /// The details in their stored form, or one `ledger.company.details_invalid` error listing every bad field.
     public static func validated(_ given: CompanyDetails) throws(DomainError) -> CompanyDetails {
         var problems: [DomainError.Item] = []
-        func optional(_ text: String?) -> String? {
-            guard let trimmed = text?.trimmed, !trimmed.isEmpty else { return nil }
-            return String(trimmed)
-        }
         func check(_ field: String, _ text: String?,
                    _ normalize: (String) throws(DomainError) -> String) -> String? {
-            guard let text = optional(text) else { return nil }
+            guard let text = text.nonBlank else { return nil }
             do { return try normalize(text) } catch {
                 problems.append(.init(field: field, code: error.code, message: error.message))
                 return nil
@@ -46,17 +42,17 @@ public struct CompanyDetails: Sendable, Codable, Equatable {
         let taxID = check("taxId", given.taxID) { text throws(DomainError) in try TaxID.normalize(text) }
         let iban = check("iban", given.iban) { text throws(DomainError) in try IBAN.normalize(text) }
         let bic = check("bic", given.bic) { text throws(DomainError) in try BIC.normalize(text) }
-        let registration = optional(given.registrationID)
+        let registration = given.registrationID.nonBlank
         if let registration, registration.count > Address.lineLengthMax {
             problems.append(.init(field: "registrationId", code: "ledger.company.registration_too_long",
                                   message: "A register number has at most \(Address.lineLengthMax) characters"))
         }
-        let email = optional(given.email)
+        let email = given.email.nonBlank
         if let email, !EmailAddress.isPlausible(email) {
             problems.append(.init(field: "email", code: "ledger.company.email_invalid",
                                   message: "'\(email)' is not an email address"))
         }
-        let phone = optional(given.phone)
+        let phone = given.phone.nonBlank
         if let phone, phone.count > 40 {
             problems.append(.init(field: "phone", code: "ledger.company.phone_invalid",
                                   message: "A phone number has at most 40 characters"))

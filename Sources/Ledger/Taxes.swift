@@ -54,9 +54,9 @@ extension LedgerService {
         try require(actor, Permission("ledger", .admin))
         let code = String(input.code.trimmed)
         let name = String(input.name.trimmed)
-        let note = input.note.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 }
-        let accountName = input.account.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 }
-        guard let kind = TaxCode.Kind(rawValue: input.kind.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? "standard") else {
+        let note = input.note.nonBlank
+        let accountName = input.account.nonBlank
+        guard let kind = TaxCode.Kind(rawValue: input.kind.nonBlank ?? "standard") else {
             throw DomainError.invalid("ledger.tax_code.kind_unknown", "'\(input.kind ?? "")' is not a kind; use "
                                       + TaxCode.Kind.allCases.map(\.rawValue).joined(separator: ", "), field: "kind")
         }

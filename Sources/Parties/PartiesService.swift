@@ -296,7 +296,7 @@ extension PartiesService {
             let service = PartiesService(db: tx, context: context)
             var existing: [String: Partner] = [:]
             for row in rows {
-                guard let code = row.fields["code"].flatMap(PartnerRules.optional), existing[code] == nil,
+                guard let code = row.fields["code"].nonBlank, existing[code] == nil,
                       let partner = try? await service.find(code, on: tx) else { continue }
                 existing[code] = partner
             }
@@ -304,7 +304,7 @@ extension PartiesService {
             var firstLine: [String: Int] = [:]
             var plan: [(existing: Partner?, input: PartnerInput)] = []
             for row in rows {
-                let code = row.fields["code"].flatMap(PartnerRules.optional)
+                let code = row.fields["code"].nonBlank
                 if let code {
                     if let first = firstLine[code] {
                         problems.append(.init(line: row.line, field: "code", code: "parties.csv.code_repeated",

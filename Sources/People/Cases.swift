@@ -97,7 +97,7 @@ extension PeopleService {
     }
 
     static func caseText(_ text: String?, field: String, max: Int, required: Bool = false) throws(DomainError) -> String? {
-        let trimmed = text.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 }
+        let trimmed = text.nonBlank
         if required, trimmed == nil {
             throw .invalid("people.case.\(field)_missing", "Give the \(field)", field: field)
         }
@@ -121,7 +121,7 @@ extension PeopleService {
         return try await writeTransaction(db) { tx in
             let people = service.on(tx)
             let subject = try await people.find(employee)
-            let given = try openedOn.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }
+            let given = try openedOn.nonBlank
                 .map { text throws(DomainError) in try CivilDate.parse(text, field: "openedOn") }
             let opened = try await people.day(given)
             let next = try await DocumentNumbers.reserve("CASE", year: opened.year, count: 1, on: tx)
@@ -167,7 +167,7 @@ extension PeopleService {
             guard found.status == .open else {
                 throw DomainError.conflict("people.case.closed", "\(found.number) is closed already")
             }
-            let given = try closedOn.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }
+            let given = try closedOn.nonBlank
                 .map { text throws(DomainError) in try CivilDate.parse(text, field: "closedOn") }
             let closed = try await people.day(given)
             guard closed >= found.openedOn else {

@@ -69,7 +69,7 @@ extension PeopleService {
         let assignments = try await assignments(asOf: try await self.day(filter.asOf))
         var query = db.sql.select().column("*").from("people_employees")
         if !viewer.readsAll {
-            let visible = ([viewer.employeeID].compactMap { $0 } + viewer.reports).compactMap(UUID.init(uuidString:))
+            let visible = viewer.ownAndReports.compactMap(UUID.init(uuidString:))
             guard !visible.isEmpty else { return ([], 0) }
             query = query.where("id", .in, SQLBind.group(visible))
         }
@@ -229,7 +229,7 @@ extension PeopleService {
             let people = service.on(tx)
             let employee = try await people.find(reference)
             let day = try CivilDate.parse(input.effectiveDate, field: "effectiveDate")
-            let reasonText = input.reason.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? "change"
+            let reasonText = input.reason.nonBlank ?? "change"
             guard let reason = Assignment.Reason(rawValue: reasonText), reason != .hire, reason != .termination else {
                 throw DomainError.invalid("people.change.reason_invalid",
                                           "'\(reasonText)' is not a reason: promotion, transfer, raise or change", field: "reason")
@@ -365,7 +365,7 @@ extension PeopleService {
             personal.privateEmail = checked.privateEmail
             personal.privatePhone = checked.privatePhone
             personal.emergencyContacts = checked.emergencyContacts
-            let workPhone = input.workPhone.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? employee.workPhone
+            let workPhone = input.workPhone.nonBlank ?? employee.workPhone
             var update = tx.sql.update("people_employees").set("work_phone", to: workPhone)
                 .set("updated_at", to: RFC3339.format(service.context.clock.now()))
             for (column, value) in try PeopleRows.personalValues(personal) { update = update.set(column, to: value) }

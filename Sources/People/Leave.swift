@@ -120,11 +120,11 @@ extension PeopleService {
         }
         let annual = try decimal(input.annualDays, "annual_days", max: 366)
         let carry = try decimal(input.carryOverMax, "carry_over", max: 366)
-        let accrualText = input.accrual.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? "annual"
+        let accrualText = input.accrual.nonBlank ?? "annual"
         guard let accrual = LeaveType.Accrual(rawValue: accrualText) else {
             throw DomainError.invalid("people.leave_type.accrual_invalid", "Accrual is annual or monthly", field: "accrual")
         }
-        let expiryText = input.carryOverExpiry.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? "03-31"
+        let expiryText = input.carryOverExpiry.nonBlank ?? "03-31"
         let parts = expiryText.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 2, CivilDate(year: 2023, month: parts[0], day: parts[1]) != nil else {
             throw DomainError.invalid("people.leave_type.expiry_invalid", "The carry-over expiry is a day as MM-DD (03-31)",
@@ -308,7 +308,7 @@ extension PeopleService {
                                               + "\(type.name.lowercased()) day(s) available on \(start)", field: "end")
                 }
             }
-            let note = input.note.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : String($0.prefix(500)) }
+            let note = input.note.nonBlank.map { String($0.prefix(500)) }
             let id = UUID.v7()
             try await tx.sql.insert(into: "people_leave_requests")
                 .columns("id", "employee_id", "type_id", "start_date", "end_date", "half_start", "half_end", "days", "status",
@@ -376,7 +376,7 @@ extension PeopleService {
             }
             try await tx.sql.update("people_leave_requests").set("status", to: status.rawValue)
                 .set("decided_by", to: actor.username).set("decided_at", to: RFC3339.format(service.context.clock.now()))
-                .set("decision_note", to: note.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : String($0.prefix(500)) })
+                .set("decision_note", to: note.nonBlank.map { String($0.prefix(500)) })
                 .where("id", .equal, UUID(uuidString: request.id)!).run()
             let after = try await people.leaveRequest(request.id)
             try await service.context.audit(tx, actor, "people.leave.\(decision.rawValue)", entity: "leave_request",
@@ -444,7 +444,7 @@ extension PeopleService {
             guard viewer.canSee(found.id) else { throw Self.notFound(employee) }
             query = query.where(SQLColumn("employee_id", table: "r"), .equal, SQLBind(UUID(uuidString: found.id)!))
         } else if !viewer.readsAll {
-            let visible = ([viewer.employeeID].compactMap { $0 } + viewer.reports).compactMap(UUID.init(uuidString:))
+            let visible = viewer.ownAndReports.compactMap(UUID.init(uuidString:))
             guard !visible.isEmpty else { return [] }
             query = query.where(SQLColumn("employee_id", table: "r"), .in, SQLBind.group(visible))
         }

@@ -174,7 +174,7 @@ public struct PeopleService: Sendable {
         return try await writeTransaction(db) { tx in
             let people = service.on(tx)
             try await people.requireFree("people_departments", code: code, noun: "department")
-            let parentID = try await parent.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }.asyncMap {
+            let parentID = try await parent.nonBlank.asyncMap {
                 try await people.reference("people_departments", $0, noun: "department", field: "parent")
             }
             let id = UUID.v7()
@@ -224,7 +224,7 @@ public struct PeopleService: Sendable {
         return try await writeTransaction(db) { tx in
             let people = service.on(tx)
             try await people.requireFree("people_positions", code: code, noun: "position")
-            let departmentID = try await department.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }.asyncMap {
+            let departmentID = try await department.nonBlank.asyncMap {
                 try await people.reference("people_departments", $0, noun: "department", field: "department")
             }
             let id = UUID.v7()

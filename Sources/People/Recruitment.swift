@@ -109,7 +109,7 @@ extension PeopleService {
         return try await writeTransaction(db) { tx in
             let people = service.on(tx)
             try await people.requireFree("people_openings", code: code, noun: "opening")
-            let positionID = try await position.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }.asyncMap {
+            let positionID = try await position.nonBlank.asyncMap {
                 try await people.reference("people_positions", $0, noun: "position", field: "position")
             }
             let id = UUID.v7()
@@ -182,7 +182,7 @@ extension PeopleService {
                              by actor: Principal) async throws -> Candidate {
         try Self.requireRecruiter(actor)
         let name = try Self.checkName(name, noun: "candidate")
-        let email = email.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 }
+        let email = email.nonBlank
         if let email, !EmailAddress.isPlausible(email) {
             throw DomainError.invalid("people.candidate.email_invalid", "'\(email)' is not an email address", field: "email")
         }
@@ -198,9 +198,9 @@ extension PeopleService {
             try await tx.sql.insert(into: "people_candidates")
                 .columns("id", "opening_id", "name", "email", "phone", "stage", "notes", "applied_at", "stage_changed_at")
                 .values(SQLBind(id), SQLBind(UUID(uuidString: openingID)!), SQLBind(name), SQLBind(email),
-                        SQLBind(phone.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 }),
+                        SQLBind(phone.nonBlank),
                         SQLBind(Candidate.Stage.applied.rawValue),
-                        SQLBind(notes.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : String($0.prefix(4_000)) }),
+                        SQLBind(notes.nonBlank.map { String($0.prefix(4_000)) }),
                         SQLBind(now), SQLBind(now)).run()
             let candidate = try await people.findCandidate(id.uuidString)
             try await service.context.audit(tx, actor, "people.candidate.add", entity: "candidate", id: candidate.id,
@@ -229,10 +229,10 @@ extension PeopleService {
                 .set("stage_changed_at", to: RFC3339.format(service.context.clock.now()))
             if stage == .offer {
                 let currency = try await people.companyCurrency()
-                let salary = try offerSalary.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in
+                let salary = try offerSalary.nonBlank.map { text throws(DomainError) in
                     try Money.parse(text, currency: currency, field: "offerSalary").minorUnits
                 }
-                let start = try offerStart.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 }.map { text throws(DomainError) in
+                let start = try offerStart.nonBlank.map { text throws(DomainError) in
                     try CivilDate.parse(text, field: "offerStart")
                 }
                 update = update.set("offer_salary", to: salary).set("offer_start", to: start?.description)
@@ -263,7 +263,7 @@ extension PeopleService {
                 throw DomainError.conflict("people.candidate.closed", "The candidate's data was anonymised")
             }
             let interview = Interview(id: UUID.v7().uuidString.lowercased(), date: day, interviewers: names, score: score,
-                                      notes: notes.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : String($0.prefix(4_000)) },
+                                      notes: notes.nonBlank.map { String($0.prefix(4_000)) },
                                       recordedBy: actor.username)
             try await tx.sql.insert(into: "people_interviews")
                 .columns("id", "candidate_id", "date", "interviewers", "score", "notes", "recorded_by")

@@ -213,7 +213,7 @@ extension PeopleService {
             }
             try await tx.sql.update("people_timesheets").set("status", to: approve ? "approved" : "rejected")
                 .set("decided_by", to: actor.username).set("decided_at", to: RFC3339.format(service.context.clock.now()))
-                .set("decision_note", to: note.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : String($0.prefix(500)) })
+                .set("decision_note", to: note.nonBlank.map { String($0.prefix(500)) })
                 .where("id", .equal, uuid).run()
             let after = try await people.timesheet(try await people.timesheetRow(employeeID: employee.id, monday: before.weekStart)!,
                                                    employee: employee)
@@ -233,7 +233,7 @@ extension PeopleService {
             guard viewer.canSee(found.id) else { throw Self.notFound(employee) }
             query = query.where("employee_id", .equal, UUID(uuidString: found.id)!)
         } else if !viewer.readsAll {
-            let visible = ([viewer.employeeID].compactMap { $0 } + viewer.reports).compactMap(UUID.init(uuidString:))
+            let visible = viewer.ownAndReports.compactMap(UUID.init(uuidString:))
             guard !visible.isEmpty else { return [] }
             query = query.where("employee_id", .in, SQLBind.group(visible))
         }

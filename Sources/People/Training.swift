@@ -113,7 +113,7 @@ extension PeopleService {
             let id = UUID.v7()
             try await tx.sql.insert(into: "people_course_sessions").columns("id", "course_id", "date", "place", "capacity")
                 .values(SQLBind(id), SQLBind(UUID(uuidString: courseID)!), SQLBind(day.description),
-                        SQLBind(place.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }),
+                        SQLBind(place.nonBlank.map { String($0.prefix(200)) }),
                         SQLBind(capacity)).run()
             let session = try await people.sessions().first { $0.id == id.uuidString.lowercased() }!
             try await service.context.audit(tx, actor, "people.session.create", entity: "session", id: session.id,
@@ -162,7 +162,7 @@ extension PeopleService {
             guard enrolment.status == .enrolled else {
                 throw DomainError.conflict("people.enrolment.not_open", "The enrolment is \(enrolment.status.rawValue)")
             }
-            let given = try text.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }
+            let given = try text.nonBlank
                 .map { value throws(DomainError) in try CivilDate.parse(value, field: "completedOn") }
             let day = try await people.day(given)
             guard day >= enrolment.sessionDate else {
@@ -224,7 +224,7 @@ extension PeopleService {
             return try await enrolments(employeeIDs: [found.id])
         }
         if viewer.readsAll { return try await enrolments() }
-        return try await enrolments(employeeIDs: [viewer.employeeID].compactMap { $0 } + viewer.reports)
+        return try await enrolments(employeeIDs: viewer.ownAndReports)
     }
 
     /// Certifications that expire within `days` of `asOf` (or have expired) and have no later completion of the same

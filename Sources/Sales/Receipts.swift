@@ -190,7 +190,7 @@ extension SalesService {
         }
         let date = try input.date.map { text throws(DomainError) in try CivilDate.parse(text, field: "date") }
             ?? books.company.today(context.clock)
-        let methodText = input.method.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? "bank"
+        let methodText = input.method.nonBlank ?? "bank"
         guard let method = Receipt.Method(rawValue: methodText) else {
             throw DomainError.invalid("sales.receipt.method_invalid", "'\(methodText)' is not a method; use bank, cash or card",
                                       field: "method")

@@ -138,7 +138,7 @@ public struct SalesService: Sendable {
                     problem("product", "sales.line.product_unknown", "there is no product '\(reference)'")
                 }
             }
-            let description = input.description.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? product?.name
+            let description = input.description.nonBlank ?? product?.name
             if description == nil || description!.count > 500 {
                 problem("description", "sales.line.description_invalid", "a line has a description of 1 to 500 characters")
             }

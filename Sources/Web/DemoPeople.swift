@@ -6,6 +6,10 @@ import Platform
 /// The demo company's people: six departments, a dozen positions, 60 employees hired over six years with yearly
 /// raises, a promotion, and a few leavers; some demo users are linked to their employee records.
 enum DemoPeople {
+    /// Hana from hr, for the demo's cases and hr-only documents: the system principal holds no field group.
+    static let hr = Principal(userID: nil, username: "hana.hr", roles: ["hr"],
+                              permissions: Set(Permission.all).union([Permission.personalFields, Permission.caseFields]))
+
     static let departments: [(code: String, name: String, parent: String?)] = [
         ("MGT", "Management", nil), ("FIN", "Finance", "MGT"), ("SAL", "Sales", "MGT"), ("ENG", "Engineering", "MGT"),
         ("OPS", "Operations", "MGT"), ("HR", "People & Culture", "MGT"),
@@ -260,21 +264,17 @@ enum DemoPeople {
         }
         if let someone = employees.first(where: { $0.legalName != "Erin Walsh" && $0.hireDate < today.addingDays(-400) }) {
             // Cases take the cases field group, which even the system principal does not hold: hr opens it.
-            let hr = Principal(userID: nil, username: "hana.hr", roles: ["hr"],
-                               permissions: Set(Permission.all).union([Permission.personalFields, Permission.caseFields]))
             let opened = try await people.openCase(employee: someone.number, kind: .grievance,
                                                    title: "Disagreement about on-call rota", parties: "Team lead",
-                                                   openedOn: today.addingDays(-20).description, by: hr)
-            _ = try await people.addCaseNote(opened.number, text: "Heard both sides; proposing a rotation.", by: hr)
+                                                   openedOn: today.addingDays(-20).description, by: Self.hr)
+            _ = try await people.addCaseNote(opened.number, text: "Heard both sides; proposing a rotation.", by: Self.hr)
         }
         if let erin = employees.first(where: { $0.legalName == "Erin Walsh" }) {
-            let hr = Principal(userID: nil, username: "hana.hr", roles: ["hr"],
-                               permissions: Set(Permission.all).union([Permission.personalFields, Permission.caseFields]))
             _ = try await people.attachDocument(erin.number, title: "Employment contract", kind: .contract,
                                                 confidentiality: .personal, filename: "contract-erin-walsh.txt",
                                                 contentType: "text/plain",
                                                 data: Data("Employment contract between Keel Demo Company and Erin Walsh.\n".utf8),
-                                                by: hr)
+                                                by: Self.hr)
             let monday = TimesheetRules.weekStart(of: today)
             for weeksAgo in (0...3).reversed() {
                 let week = monday.addingDays(-7 * weeksAgo)

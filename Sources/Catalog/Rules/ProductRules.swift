@@ -36,10 +36,10 @@ public enum ProductRules {
         if name.isEmpty || name.count > nameLengthMax {
             fail("name", "catalog.product.name_invalid", "A product has a name of 1 to \(nameLengthMax) characters")
         }
-        let kindText = optional(input.kind) ?? "product"
+        let kindText = input.kind.nonBlank ?? "product"
         let kind = Product.Kind(rawValue: kindText.lowercased())
         if kind == nil { fail("kind", "catalog.product.kind_unknown", "'\(kindText)' is not a kind; use product or service") }
-        let unit = optional(input.unit) ?? (kind == .service ? "h" : "pc")
+        let unit = input.unit.nonBlank ?? (kind == .service ? "h" : "pc")
         if unit.count > unitLengthMax { fail("unit", "catalog.product.unit_invalid", "A unit has at most \(unitLengthMax) characters") }
         var prices: [String: Decimal] = [:]
         for (code, text) in input.prices.sorted(by: { $0.key < $1.key }) {
@@ -58,7 +58,7 @@ public enum ProductRules {
             }
             prices[currency.code] = price
         }
-        let description = optional(input.description)
+        let description = input.description.nonBlank
         if let description, description.count > descriptionLengthMax {
             fail("description", "catalog.product.description_too_long",
                  "A description has at most \(descriptionLengthMax) characters")
@@ -68,15 +68,10 @@ public enum ProductRules {
                               items: problems)
         }
         return Valid(sku: sku, name: name, kind: kind, unit: unit, prices: prices,
-                     incomeAccount: optional(input.incomeAccount), taxCode: optional(input.taxCode),
+                     incomeAccount: input.incomeAccount.nonBlank, taxCode: input.taxCode.nonBlank,
                      description: description)
     }
 
     /// Decimals after the point of an exact decimal.
     static func scale(of value: Decimal) -> Int { max(0, -value.exponent) }
-
-    static func optional(_ text: String?) -> String? {
-        guard let trimmed = text?.trimmed, !trimmed.isEmpty else { return nil }
-        return String(trimmed)
-    }
 }

@@ -44,7 +44,7 @@ public enum PartnerRules {
         if name.isEmpty || name.count > nameLengthMax {
             fail("name", "parties.partner.name_invalid", "A partner has a name of 1 to \(nameLengthMax) characters")
         }
-        let code = optional(input.code)
+        let code = input.code.nonBlank
         if let code, code.count > codeLengthMax || !code.unicodeScalars.allSatisfy({
             $0.isASCIIAlphanumeric || "-_.".unicodeScalars.contains($0) }) {
             fail("code", "parties.partner.code_invalid",
@@ -54,26 +54,26 @@ public enum PartnerRules {
             fail("isCustomer", "parties.partner.role_missing", "A partner is a customer, a vendor, or both")
         }
         let taxID = check("taxId") { () throws(DomainError) -> String? in
-            guard let text = optional(input.taxID) else { return nil }
+            guard let text = input.taxID.nonBlank else { return nil }
             return try TaxID.normalize(text)
         }
-        let email = optional(input.email)
+        let email = input.email.nonBlank
         if let email, !EmailAddress.isPlausible(email) {
             fail("email", "parties.partner.email_invalid", "'\(email)' is not an email address")
         }
-        let phone = optional(input.phone)
+        let phone = input.phone.nonBlank
         if let phone, phone.count > 40 { fail("phone", "parties.partner.phone_invalid", "A phone number has at most 40 characters") }
         var currency: Currency?
-        if let text = optional(input.currency) {
+        if let text = input.currency.nonBlank {
             currency = Currency(code: text.uppercased())
             if currency == nil { fail("currency", "parties.partner.currency_unknown", "'\(text)' is not an ISO 4217 currency") }
         }
         let terms = check("paymentTerms") { () throws(DomainError) -> PaymentTerms? in
-            guard let text = optional(input.paymentTerms) else { return .net30 }
+            guard let text = input.paymentTerms.nonBlank else { return .net30 }
             return try PaymentTerms.parse(text)
         }
         var creditLimit: Int64?
-        if let text = optional(input.creditLimit) {
+        if let text = input.creditLimit.nonBlank {
             if let currency {
                 creditLimit = check("creditLimit") { () throws(DomainError) -> Int64? in
                     let money = try Money.parse(text, currency: currency, field: "creditLimit")
@@ -83,7 +83,7 @@ public enum PartnerRules {
                     }
                     return money.minorUnits
                 }
-            } else if input.currency.map({ optional($0) == nil }) ?? true {
+            } else if input.currency.nonBlank == nil {
                 fail("creditLimit", "parties.partner.credit_limit_currency",
                      "A credit limit is in the partner's currency: set the currency too")
             }
@@ -91,14 +91,14 @@ public enum PartnerRules {
         let billing = Address.validated(input.billingAddress, field: "billingAddress", &problems)
         let shipping = Address.validated(input.shippingAddress, field: "shippingAddress", &problems)
         let iban = check("iban") { () throws(DomainError) -> String? in
-            guard let text = optional(input.iban) else { return nil }
+            guard let text = input.iban.nonBlank else { return nil }
             return try IBAN.normalize(text)
         }
         let bic = check("bic") { () throws(DomainError) -> String? in
-            guard let text = optional(input.bic) else { return nil }
+            guard let text = input.bic.nonBlank else { return nil }
             return try BIC.normalize(text)
         }
-        let notes = optional(input.notes)
+        let notes = input.notes.nonBlank
         if let notes, notes.count > notesLengthMax {
             fail("notes", "parties.partner.notes_too_long", "Notes have at most \(notesLengthMax) characters")
         }
@@ -124,19 +124,13 @@ public enum PartnerRules {
                 problems.append(.init(index: index, field: "contacts[\(index)].name", code: "parties.contact.name_invalid",
                                       message: "Contact \(index + 1) needs a name of 1 to \(textLengthMax) characters"))
             }
-            let email = optional(contact.email)
+            let email = contact.email.nonBlank
             if let email, !EmailAddress.isPlausible(email) {
                 problems.append(.init(index: index, field: "contacts[\(index)].email", code: "parties.contact.email_invalid",
                                       message: "Contact \(index + 1): '\(email)' is not an email address"))
             }
-            return Contact(name: name, email: email, phone: optional(contact.phone), role: optional(contact.role))
+            return Contact(name: name, email: email, phone: contact.phone.nonBlank, role: contact.role.nonBlank)
         }
     }
-
-
-    /// Trimmed text, or nil for nothing or blanks.
-    static func optional(_ text: String?) -> String? {
-        guard let trimmed = text?.trimmed, !trimmed.isEmpty else { return nil }
-        return String(trimmed)
-    }
 }
+

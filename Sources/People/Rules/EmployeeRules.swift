@@ -127,11 +127,6 @@ public enum EmployeeRules {
         public var job: Job
     }
 
-    static func optional(_ text: String?) -> String? {
-        guard let trimmed = text?.trimmed, !trimmed.isEmpty else { return nil }
-        return String(trimmed)
-    }
-
     /// A new employee's fields; on a hire every job field but the note and salary has a default.
     public static func validate(_ input: HireInput, defaultCurrency: Currency) throws(DomainError) -> Person {
         var problems: [DomainError.Item] = []
@@ -142,11 +137,11 @@ public enum EmployeeRules {
         if legalName.isEmpty || legalName.count > nameLengthMax {
             fail("legalName", "name_invalid", "An employee has a legal name of 1 to \(nameLengthMax) characters")
         }
-        let number = optional(input.number)
+        let number = input.number.nonBlank
         if let number, number.count > 20 || !number.unicodeScalars.allSatisfy({ $0.isASCIIAlphanumeric || $0 == "-" }) {
             fail("number", "number_invalid", "An employee number has 1 to 20 letters, digits or dashes")
         }
-        let workEmail = optional(input.workEmail)
+        let workEmail = input.workEmail.nonBlank
         if let workEmail, !EmailAddress.isPlausible(workEmail) {
             fail("workEmail", "email_invalid", "'\(workEmail)' is not an email address")
         }
@@ -165,8 +160,8 @@ public enum EmployeeRules {
         if let first = problems.first {
             throw DomainError(.invalid, "people.employee.invalid", first.message, field: first.field, items: problems)
         }
-        return Person(number: number, legalName: legalName, preferredName: optional(input.preferredName),
-                      workEmail: workEmail, workPhone: optional(input.workPhone), hireDate: hireDate, personal: personal,
+        return Person(number: number, legalName: legalName, preferredName: input.preferredName.nonBlank,
+                      workEmail: workEmail, workPhone: input.workPhone.nonBlank, hireDate: hireDate, personal: personal,
                       bank: bank, job: job)
     }
 
@@ -176,33 +171,33 @@ public enum EmployeeRules {
             problems.append(.init(field: "job.\(field)", code: "people.job.\(code)", message: message))
         }
         var job = Job()
-        if let text = optional(input.contractType) {
+        if let text = input.contractType.nonBlank {
             job.contractType = Assignment.ContractType(rawValue: text)
             if job.contractType == nil {
                 fail("contractType", "contract_type_invalid", "'\(text)' is not a contract type: "
                      + Assignment.ContractType.allCases.map(\.rawValue).joined(separator: ", "))
             }
         }
-        if let text = optional(input.weeklyHours) {
+        if let text = input.weeklyHours.nonBlank {
             if let hours = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), hours > 0, hours <= weeklyHoursMax {
                 job.weeklyHours = hours
             } else {
                 fail("weeklyHours", "hours_invalid", "Weekly hours are more than 0 and at most \(weeklyHoursMax)")
             }
         }
-        if let text = optional(input.fte) {
+        if let text = input.fte.nonBlank {
             if let fte = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), fte > 0, fte <= 1 {
                 job.fte = fte
             } else {
                 fail("fte", "fte_invalid", "FTE is more than 0 and at most 1 (0.5 for half time)")
             }
         }
-        if let text = optional(input.currency) {
+        if let text = input.currency.nonBlank {
             do { job.currency = try Currency.parse(text, field: "job.currency") } catch {
                 fail("currency", "currency_invalid", error.message)
             }
         }
-        if let text = optional(input.salary) {
+        if let text = input.salary.nonBlank {
             do {
                 let money = try Money.parse(text, currency: job.currency ?? .eur, field: "job.salary")
                 if money.minorUnits < 0 { fail("salary", "salary_negative", "A salary is not negative") }
@@ -211,14 +206,14 @@ public enum EmployeeRules {
                 fail("salary", "salary_invalid", "'\(text)' is not an amount like 54000.00")
             }
         }
-        if let text = optional(input.payFrequency) {
+        if let text = input.payFrequency.nonBlank {
             job.payFrequency = Assignment.PayFrequency(rawValue: text)
             if job.payFrequency == nil {
                 fail("payFrequency", "pay_frequency_invalid", "'\(text)' is not a pay frequency: "
                      + Assignment.PayFrequency.allCases.map(\.rawValue).joined(separator: ", "))
             }
         }
-        let note = optional(input.note)
+        let note = input.note.nonBlank
         if let note, note.count > 2_000 { fail("note", "note_too_long", "A note has at most 2000 characters") }
         job.note = note
         return job
@@ -229,19 +224,19 @@ public enum EmployeeRules {
             problems.append(.init(field: "personal.\(field)", code: "people.personal.\(code)", message: message))
         }
         var details = PersonalDetails()
-        if let text = optional(input.birthDate) {
+        if let text = input.birthDate.nonBlank {
             do { details.birthDate = try CivilDate.parse(text, field: "personal.birthDate") } catch {
                 fail("birthDate", "birth_date_invalid", error.message)
             }
         }
-        details.nationalID = optional(input.nationalID)
+        details.nationalID = input.nationalID.nonBlank
         if let id = details.nationalID, id.count > 40 { fail("nationalId", "national_id_invalid", "A national id has at most 40 characters") }
         details.homeAddress = Address.validated(input.homeAddress, field: "personal.homeAddress", &problems)
-        details.privateEmail = optional(input.privateEmail)
+        details.privateEmail = input.privateEmail.nonBlank
         if let email = details.privateEmail, !EmailAddress.isPlausible(email) {
             fail("privateEmail", "email_invalid", "'\(email)' is not an email address")
         }
-        details.privatePhone = optional(input.privatePhone)
+        details.privatePhone = input.privatePhone.nonBlank
         details.emergencyContacts = emergencyContacts(input.emergencyContacts ?? [], field: "personal.emergencyContacts",
                                                       &problems)
         return details
@@ -259,18 +254,18 @@ public enum EmployeeRules {
                 problems.append(.init(index: index, field: "\(field)[\(index)]", code: "people.emergency_contact.invalid",
                                       message: "Emergency contact \(index + 1) needs a name and a phone number"))
             }
-            return EmergencyContact(name: name, relation: optional(contact.relation), phone: phone)
+            return EmergencyContact(name: name, relation: contact.relation.nonBlank, phone: phone)
         }
     }
 
     static func bankDetails(_ input: BankInput, _ problems: inout [DomainError.Item]) -> BankDetails {
         var details = BankDetails()
-        if let text = optional(input.iban) {
+        if let text = input.iban.nonBlank {
             do { details.iban = try IBAN.normalize(text, field: "bank.iban") } catch {
                 problems.append(.init(field: "bank.iban", code: error.code, message: error.message))
             }
         }
-        if let text = optional(input.bic) {
+        if let text = input.bic.nonBlank {
             do { details.bic = try BIC.normalize(text, field: "bank.bic") } catch {
                 problems.append(.init(field: "bank.bic", code: error.code, message: error.message))
             }

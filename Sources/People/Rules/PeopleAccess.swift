@@ -37,6 +37,9 @@ public struct PeopleViewer: Sendable, Equatable {
 
     public func isSelf(_ employeeID: String) -> Bool { self.employeeID == employeeID }
 
+    /// Whom a viewer without `people:read` may see: themselves and their reports.
+    public var ownAndReports: [String] { [employeeID].compactMap { $0 } + reports }
+
     /// Whether the viewer may see that the employee exists and read their record.
     public func canSee(_ employeeID: String) -> Bool {
         readsAll || isSelf(employeeID) || reports.contains(employeeID)

@@ -72,7 +72,7 @@ public enum Webhooks {
             throw DomainError.invalid("webhook.events.unknown", "'\(unknown)' is not an event; use "
                                       + Self.events.joined(separator: ", "), field: "events")
         }
-        let secret = secret.map { String($0.trimmed) }.flatMap { $0.isEmpty ? nil : $0 } ?? Secrets.random(bytes: 24)
+        let secret = secret.nonBlank ?? Secrets.random(bytes: 24)
         guard (16...200).contains(secret.count) else {
             throw DomainError.invalid("webhook.secret.invalid", "A signing secret has 16 to 200 characters", field: "secret")
         }

@@ -358,11 +358,10 @@ enum HiringPages {
 
     @Sendable static func hireCandidate(_ request: Request) async throws -> Response {
         let form = try request.form(HireForm.self)
-        func given(_ text: String?) -> String? { text.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) } }
         do {
             let employee = try await request.people.hireCandidate(request.parameters.get("id") ?? "", HireInput(
-                legalName: "", workEmail: given(form.workEmail), hireDate: form.hireDate ?? "", user: given(form.user),
-                job: AssignmentInput(manager: given(form.manager))), by: try request.requirePrincipal())
+                legalName: "", workEmail: form.workEmail.nonBlank, hireDate: form.hireDate ?? "", user: form.user.nonBlank,
+                job: AssignmentInput(manager: form.manager.nonBlank)), by: try request.requirePrincipal())
             return request.redirect(to: "/people/\(employee.number)", redirectType: .normal)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
             return try await renderCandidate(request, notice: nil, error: error, status: .unprocessableEntity)

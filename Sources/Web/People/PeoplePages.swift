@@ -317,13 +317,12 @@ enum PeoplePages {
 
     @Sendable static func change(_ request: Request) async throws -> Response {
         let form = try request.form(ChangeForm.self)
-        func given(_ text: String?) -> String? { text.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) } }
         do {
             let employee = try await request.people.change(request.parameters.get("number") ?? "", ChangeInput(
                 effectiveDate: form.effectiveDate ?? "", reason: form.reason,
-                job: AssignmentInput(position: given(form.position), department: given(form.department),
-                                     manager: given(form.manager), fte: given(form.fte), salary: given(form.salary),
-                                     note: given(form.note))), by: try request.requirePrincipal())
+                job: AssignmentInput(position: form.position.nonBlank, department: form.department.nonBlank,
+                                     manager: form.manager.nonBlank, fte: form.fte.nonBlank, salary: form.salary.nonBlank,
+                                     note: form.note.nonBlank)), by: try request.requirePrincipal())
             return try await renderDetail(request, notice: "Change from \(employee.assignment?.effectiveDate.description ?? "") recorded.",
                                           error: nil)
         } catch let error as DomainError where error.kind == .invalid || error.kind == .conflict {
@@ -440,15 +439,14 @@ enum PeoplePages {
         var iban: String?
 
         var input: HireInput {
-            func given(_ text: String?) -> String? { text.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) } }
-            return HireInput(legalName: legalName ?? "", preferredName: given(preferredName), workEmail: given(workEmail),
-                             hireDate: hireDate ?? "", user: given(user),
-                             personal: PersonalInput(birthDate: given(birthDate), nationalID: given(nationalId)),
-                             bank: BankInput(iban: given(iban)),
-                             job: AssignmentInput(position: given(position), department: given(department),
-                                                  manager: given(manager), location: given(location),
-                                                  contractType: given(contractType), weeklyHours: given(weeklyHours),
-                                                  fte: given(fte), salary: given(salary), payFrequency: given(payFrequency)))
+            return HireInput(legalName: legalName ?? "", preferredName: preferredName.nonBlank, workEmail: workEmail.nonBlank,
+                             hireDate: hireDate ?? "", user: user.nonBlank,
+                             personal: PersonalInput(birthDate: birthDate.nonBlank, nationalID: nationalId.nonBlank),
+                             bank: BankInput(iban: iban.nonBlank),
+                             job: AssignmentInput(position: position.nonBlank, department: department.nonBlank,
+                                                  manager: manager.nonBlank, location: location.nonBlank,
+                                                  contractType: contractType.nonBlank, weeklyHours: weeklyHours.nonBlank,
+                                                  fte: fte.nonBlank, salary: salary.nonBlank, payFrequency: payFrequency.nonBlank))
         }
     }
 

@@ -226,7 +226,7 @@ enum WorkPages {
 
     @Sendable static func createCourse(_ request: Request) async throws -> Response {
         try await trainingAction(request) { form, principal in
-            let months = try form.validityMonths.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }.map { text throws(DomainError) in
+            let months = try form.validityMonths.nonBlank.map { text throws(DomainError) in
                 guard let value = Int(text) else {
                     throw .invalid("people.course.validity_invalid", "Validity is a number of months", field: "validityMonths")
                 }

@@ -152,19 +152,17 @@ enum SalesPages {
             }
         }
 
-        func text(_ value: String?) -> String? { value.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) } }
-
         var input: OrderInput {
-            OrderInput(customer: text(customer), currency: text(currency), orderDate: text(orderDate),
-                              paymentTerms: text(paymentTerms), reference: text(reference), notes: text(notes),
-                              billing: BillingPlanInput(kind: text(kind), interval: text(interval), start: text(start),
-                                                        periods: text(periods).flatMap { Int($0) }, timing: text(timing)),
+            OrderInput(customer: customer.nonBlank, currency: currency.nonBlank, orderDate: orderDate.nonBlank,
+                              paymentTerms: paymentTerms.nonBlank, reference: reference.nonBlank, notes: notes.nonBlank,
+                              billing: BillingPlanInput(kind: kind.nonBlank, interval: interval.nonBlank, start: start.nonBlank,
+                                                        periods: periods.nonBlank.flatMap { Int($0) }, timing: timing.nonBlank),
                               lines: lines, confirm: confirm == "on")
         }
 
         var invoiceInput: InvoiceInput {
-            InvoiceInput(customer: text(customer) ?? "", currency: text(currency), issueDate: text(orderDate),
-                         paymentTerms: text(paymentTerms), reference: text(reference), notes: text(notes), lines: lines)
+            InvoiceInput(customer: customer.nonBlank ?? "", currency: currency.nonBlank, issueDate: orderDate.nonBlank,
+                         paymentTerms: paymentTerms.nonBlank, reference: reference.nonBlank, notes: notes.nonBlank, lines: lines)
         }
     }
 
@@ -637,7 +635,7 @@ enum SalesPages {
     @Sendable static func creditNote(_ request: Request) async throws -> Response {
         let principal = try request.requirePrincipal()
         let form = try request.form(CreditForm.self)
-        let amount = form.amount.flatMap { $0.trimmed.isEmpty ? nil : String($0.trimmed) }
+        let amount = form.amount.nonBlank
         let input = CreditNoteInput(date: form.date.flatMap { $0.isEmpty ? nil : $0 }, reason: form.reason,
                                     lines: amount.map { [.init(line: 1, amount: $0)] })
         do {

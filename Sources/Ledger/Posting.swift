@@ -184,7 +184,7 @@ struct PostingEngine {
                 accountIDs[line.account.id] = account
                 let rate = rateTexts[line.rate] ?? "\(line.rate)"
                 rateTexts[line.rate] = rate
-                rows.append([.uuid(UUID.v7()), .uuid(item.id), .integer(Int64(number)), .uuid(account), date,
+                rows.append([.uuid(item.id), .integer(Int64(number)), .uuid(account), date,
                              .integer(line.debit), .integer(line.credit), .text(line.currency.code),
                              .integer(line.functionalDebit), .integer(line.functionalCredit), .text(rate),
                              .text(source.memo), .text(source.partner), .text(source.dueDate?.description),
@@ -192,7 +192,7 @@ struct PostingEngine {
             }
         }
         try await BulkInsert.run(db, into: "ledger_lines", columns: [
-            ("id", .uuid), ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
+            ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
             ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
             ("func_credit", .integer), ("rate", .text), ("memo", .text), ("partner", .text), ("due_date", .text),
             ("dimensions", .text),

@@ -18,10 +18,14 @@ enum PeopleRows {
         try row.decode(column: column, as: UUID?.self)?.uuidString.lowercased()
     }
 
+    // Not inlined: inlined into an async function, this wrapper of a typed-throwing parse crashes the release
+    // optimizer (Swift 6.3.1, "While splitting coroutine").
+    @inline(never)
     static func date(_ row: any SQLRow, _ column: String) throws -> CivilDate {
         try CivilDate.parse(try row.decode(column: column, as: String.self), field: nil)
     }
 
+    @inline(never)
     static func optionalDate(_ row: any SQLRow, _ column: String) throws -> CivilDate? {
         try row.decode(column: column, as: String?.self).map { try CivilDate.parse($0, field: nil) }
     }

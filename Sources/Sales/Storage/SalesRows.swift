@@ -39,6 +39,9 @@ enum SalesRows {
         try row.decode(column: column, as: UUID.self).uuidString.lowercased()
     }
 
+    // Not inlined: inlined into an async function, this wrapper of a typed-throwing parse crashes the release
+    // optimizer (Swift 6.3.1, "While splitting coroutine").
+    @inline(never)
     static func date(_ row: any SQLRow, _ column: String) throws -> CivilDate {
         try CivilDate.parse(try row.decode(column: column, as: String.self), field: nil)
     }

@@ -29,24 +29,7 @@ struct LedgerMigrationTests {
 
             // The table as `ledger.001` made it: an id per line, an index on the entry.
             try await db.schema("ledger_lines").delete()
-            try await db.schema("ledger_lines").id()
-                .field("entry_id", .uuid, .required, .references("ledger_entries", "id"))
-                .field("line_no", .int, .required)
-                .field("account_id", .uuid, .required, .references("ledger_accounts", "id"))
-                .field("date", .string, .required)
-                .field("debit", .int64, .required)
-                .field("credit", .int64, .required)
-                .field("currency", .string, .required)
-                .field("func_debit", .int64, .required)
-                .field("func_credit", .int64, .required)
-                .field("rate", .string, .required)
-                .field("memo", .string)
-                .field("partner", .string)
-                .field("due_date", .string)
-                .field("dimensions", .string)
-                .create()
-            try await db.sql.create(index: "ledger_lines_account_date").on("ledger_lines").column("account_id").column("date").run()
-            try await db.sql.create(index: "ledger_lines_entry").on("ledger_lines").column("entry_id").run()
+            try await CreateLedger.createLines(on: db)
             try await BulkInsert.run(db, into: "ledger_lines", columns: [
                 ("id", .uuid), ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
                 ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),

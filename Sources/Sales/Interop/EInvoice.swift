@@ -238,18 +238,14 @@ public enum EInvoice {
         xml.leaf("ram:TypeCode", isCredit ? "381" : "380")
         ciiDate("ram:IssueDateTime", invoice.issueDate, &xml)
         if let notes = invoice.notes {
-            xml.open("ram:IncludedNote")
-            xml.leaf("ram:Content", notes)
-            xml.close()
+            xml.leaf(in: "ram:IncludedNote", "ram:Content", notes)
         }
         xml.close()
         xml.open("rsm:SupplyChainTradeTransaction")
         for facts in lineFacts(input) {
             let line = facts.line
             xml.open("ram:IncludedSupplyChainTradeLineItem")
-            xml.open("ram:AssociatedDocumentLineDocument")
-            xml.leaf("ram:LineID", String(line.lineNo))
-            xml.close()
+            xml.leaf(in: "ram:AssociatedDocumentLineDocument", "ram:LineID", String(line.lineNo))
             xml.open("ram:SpecifiedTradeProduct")
             if let sku = line.sku { xml.leaf("ram:SellerAssignedID", sku) }
             xml.leaf("ram:Name", line.description)
@@ -258,9 +254,8 @@ public enum EInvoice {
             xml.open("ram:NetPriceProductTradePrice")
             xml.leaf("ram:ChargeAmount", decimal(facts.price))
             xml.close(2)
-            xml.open("ram:SpecifiedLineTradeDelivery")
-            xml.leaf("ram:BilledQuantity", decimal(facts.quantity), [("unitCode", facts.unitCode)])
-            xml.close()
+            xml.leaf(in: "ram:SpecifiedLineTradeDelivery", "ram:BilledQuantity", decimal(facts.quantity),
+                     [("unitCode", facts.unitCode)])
             xml.open("ram:SpecifiedLineTradeSettlement")
             xml.open("ram:ApplicableTradeTax")
             xml.leaf("ram:TypeCode", "VAT")
@@ -275,14 +270,10 @@ public enum EInvoice {
         ciiParty("ram:SellerTradeParty", input.seller, seller: true, &xml)
         ciiParty("ram:BuyerTradeParty", input.buyer, seller: false, &xml)
         if let number = invoice.orderNumber {
-            xml.open("ram:SellerOrderReferencedDocument")
-            xml.leaf("ram:IssuerAssignedID", number)
-            xml.close()
+            xml.leaf(in: "ram:SellerOrderReferencedDocument", "ram:IssuerAssignedID", number)
         }
         if let reference = invoice.reference {
-            xml.open("ram:BuyerOrderReferencedDocument")
-            xml.leaf("ram:IssuerAssignedID", reference)
-            xml.close()
+            xml.leaf(in: "ram:BuyerOrderReferencedDocument", "ram:IssuerAssignedID", reference)
         }
         xml.close()
         xml.open("ram:ApplicableHeaderTradeDelivery")
@@ -296,13 +287,9 @@ public enum EInvoice {
             xml.open("ram:SpecifiedTradeSettlementPaymentMeans")
             xml.leaf("ram:TypeCode", input.iban == nil ? "1" : "58")
             if let iban = input.iban {
-                xml.open("ram:PayeePartyCreditorFinancialAccount")
-                xml.leaf("ram:IBANID", iban)
-                xml.close()
+                xml.leaf(in: "ram:PayeePartyCreditorFinancialAccount", "ram:IBANID", iban)
                 if let bic = input.bic {
-                    xml.open("ram:PayeeSpecifiedCreditorFinancialInstitution")
-                    xml.leaf("ram:BICID", bic)
-                    xml.close()
+                    xml.leaf(in: "ram:PayeeSpecifiedCreditorFinancialInstitution", "ram:BICID", bic)
                 }
             }
             xml.close()
@@ -337,39 +324,29 @@ public enum EInvoice {
         xml.leaf("ram:DuePayableAmount", amount(invoice.gross, currency))
         xml.close()
         if let credited = invoice.creditedInvoiceNumber {
-            xml.open("ram:InvoiceReferencedDocument")
-            xml.leaf("ram:IssuerAssignedID", credited)
-            xml.close()
+            xml.leaf(in: "ram:InvoiceReferencedDocument", "ram:IssuerAssignedID", credited)
         }
         xml.close(3)
         return xml.text
     }
 
     static func ciiDate(_ tag: String, _ day: CivilDate, _ xml: inout XMLText) {
-        xml.open(tag)
-        xml.leaf("udt:DateTimeString", date(day), [("format", "102")])
-        xml.close()
+        xml.leaf(in: tag, "udt:DateTimeString", date(day), [("format", "102")])
     }
 
     static func ciiParty(_ tag: String, _ party: Party, seller: Bool, _ xml: inout XMLText) {
         xml.open(tag)
         xml.leaf("ram:Name", party.name)
         if seller, let registration = party.registrationID {
-            xml.open("ram:SpecifiedLegalOrganization")
-            xml.leaf("ram:ID", registration)
-            xml.close()
+            xml.leaf(in: "ram:SpecifiedLegalOrganization", "ram:ID", registration)
         }
         if seller, party.email != nil || party.phone != nil {
             xml.open("ram:DefinedTradeContact")
             if let phone = party.phone {
-                xml.open("ram:TelephoneUniversalCommunication")
-                xml.leaf("ram:CompleteNumber", phone)
-                xml.close()
+                xml.leaf(in: "ram:TelephoneUniversalCommunication", "ram:CompleteNumber", phone)
             }
             if let email = party.email {
-                xml.open("ram:EmailURIUniversalCommunication")
-                xml.leaf("ram:URIID", email)
-                xml.close()
+                xml.leaf(in: "ram:EmailURIUniversalCommunication", "ram:URIID", email)
             }
             xml.close()
         }
@@ -382,14 +359,10 @@ public enum EInvoice {
         if let region = party.address.region { xml.leaf("ram:CountrySubDivisionName", region) }
         xml.close()
         if let email = party.email {
-            xml.open("ram:URIUniversalCommunication")
-            xml.leaf("ram:URIID", email, [("schemeID", "EM")])
-            xml.close()
+            xml.leaf(in: "ram:URIUniversalCommunication", "ram:URIID", email, [("schemeID", "EM")])
         }
         if let vat = party.vatID {
-            xml.open("ram:SpecifiedTaxRegistration")
-            xml.leaf("ram:ID", vat, [("schemeID", "VA")])
-            xml.close()
+            xml.leaf(in: "ram:SpecifiedTaxRegistration", "ram:ID", vat, [("schemeID", "VA")])
         }
         xml.close()
     }
@@ -442,9 +415,7 @@ public enum EInvoice {
         }
         ublParty("cac:AccountingSupplierParty", input.seller, seller: true, &xml)
         ublParty("cac:AccountingCustomerParty", input.buyer, seller: false, &xml)
-        xml.open("cac:Delivery")
-        xml.leaf("cbc:ActualDeliveryDate", (invoice.period?.end ?? invoice.issueDate).description)
-        xml.close()
+        xml.leaf(in: "cac:Delivery", "cbc:ActualDeliveryDate", (invoice.period?.end ?? invoice.issueDate).description)
         if !isCredit {
             xml.open("cac:PaymentMeans")
             xml.leaf("cbc:PaymentMeansCode", input.iban == nil ? "1" : "58")
@@ -453,16 +424,12 @@ public enum EInvoice {
                 xml.open("cac:PayeeFinancialAccount")
                 xml.leaf("cbc:ID", iban)
                 if let bic = input.bic {
-                    xml.open("cac:FinancialInstitutionBranch")
-                    xml.leaf("cbc:ID", bic)
-                    xml.close()
+                    xml.leaf(in: "cac:FinancialInstitutionBranch", "cbc:ID", bic)
                 }
                 xml.close()
             }
             xml.close()
-            xml.open("cac:PaymentTerms")
-            xml.leaf("cbc:Note", invoice.paymentTerms)
-            xml.close()
+            xml.leaf(in: "cac:PaymentTerms", "cbc:Note", invoice.paymentTerms)
         }
         xml.open("cac:TaxTotal")
         xml.leaf("cbc:TaxAmount", amount(invoice.tax, currency), [("currencyID", currency.code)])
@@ -491,9 +458,7 @@ public enum EInvoice {
             xml.open("cac:Item")
             xml.leaf("cbc:Name", line.description)
             if let sku = line.sku {
-                xml.open("cac:SellersItemIdentification")
-                xml.leaf("cbc:ID", sku)
-                xml.close()
+                xml.leaf(in: "cac:SellersItemIdentification", "cbc:ID", sku)
             }
             ublCategory("cac:ClassifiedTaxCategory", facts.category, rate: facts.rate, reason: nil, &xml)
             xml.close()
@@ -523,9 +488,7 @@ public enum EInvoice {
         } else if let email = party.email {
             xml.leaf("cbc:EndpointID", email, [("schemeID", "EM")])
         }
-        xml.open("cac:PartyName")
-        xml.leaf("cbc:Name", party.name)
-        xml.close()
+        xml.leaf(in: "cac:PartyName", "cbc:Name", party.name)
         xml.open("cac:PostalAddress")
         if let line1 = party.address.line1 { xml.leaf("cbc:StreetName", line1) }
         if let line2 = party.address.line2 { xml.leaf("cbc:AdditionalStreetName", line2) }
@@ -570,6 +533,13 @@ struct XMLText {
 
     mutating func leaf(_ tag: String, _ value: String, _ attributes: [(String, String)] = []) {
         text += indent + "<" + tag + Self.attributes(attributes) + ">" + Self.escape(value) + "</" + tag + ">\n"
+    }
+
+    /// A parent element holding one leaf.
+    mutating func leaf(in parent: String, _ tag: String, _ value: String, _ attributes: [(String, String)] = []) {
+        open(parent)
+        leaf(tag, value, attributes)
+        close()
     }
 
     mutating func close(_ count: Int = 1) {

@@ -99,6 +99,11 @@ struct CivilDateTests {
         #expect("89AB".contains(Array(early.uuidString)[19]))
         // The first 48 bits are the milliseconds: 1,000 s = 1,000,000 ms = 0x0000000F4240.
         #expect(early.uuidString.hasPrefix("0000000F-4240-7"))
+        // The next 12 bits are the fraction of the millisecond: ids within one millisecond still sort by time.
+        #expect(early.uuidString.hasPrefix("0000000F-4240-7000"))
+        let later = UUID.v7(now: Date(timeIntervalSince1970: 1_000.0006))
+        #expect(later.uuidString.hasPrefix("0000000F-4240-7999"))  // 0.6 ms: 0.6 x 4096 = 0x999
+        #expect(early.uuidString < later.uuidString)
         let many = (0..<1_000).map { _ in UUID.v7(now: Date(timeIntervalSince1970: 1_000)) }
         #expect(Set(many).count == 1_000)
         struct Invoice {}

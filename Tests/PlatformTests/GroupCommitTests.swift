@@ -126,4 +126,40 @@ struct GroupCommitTests {
             #expect(ran.withLockedValue { $0 } == ["kept"])
         }
     }
+
+    @Test("A group commits through a connection of its own: reads on the request's connection go on meanwhile")
+    func readsWhileAGroupCommits() async throws {
+        try await withTestDatabase { db, context in
+            try await db.schema("group_probe").field("n", .int64, .identifier(auto: false)).create()
+            let gate = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
+            let blocked = NIOLockedValueBox(false)
+            async let write: Void = context.groupCommit.write(db) { tx in
+                try await tx.sql.insert(into: "group_probe").columns("n").values(SQLBind(1)).run()
+                await withCheckedContinuation { continuation in
+                    gate.withLockedValue { $0 = continuation }
+                    blocked.withLockedValue { $0 = true }
+                }
+            }
+            while !blocked.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+            // Sharing the group's connection, this read would wait for the commit, which waits for the gate.
+            let seen = NIOLockedValueBox<Int?>(nil)
+            let read = Task {
+                let count = try await db.sql.raw("SELECT count(*) AS c FROM group_probe").first()!
+                    .decode(column: "c", as: Int.self)
+                seen.withLockedValue { $0 = count }
+            }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while seen.withLockedValue({ $0 }) == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            let seenDuringCommit = seen.withLockedValue { $0 }
+            gate.withLockedValue { $0?.resume() }
+            try await write
+            try await read.value
+            #expect(seenDuringCommit == 0, "the read answered during the commit, without the uncommitted row")
+            let after = try await db.sql.raw("SELECT count(*) AS c FROM group_probe").first()!
+                .decode(column: "c", as: Int.self)
+            #expect(after == 1)
+        }
+    }
 }

@@ -16,6 +16,10 @@ public enum DatabaseSetup {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug), as: .sqlite)
+            // A connection of its own for group commit, so a group's transaction never holds a connection that
+            // requests need for their reads (Fluent keeps one SQLite connection per event loop).
+            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug),
+                              as: .sqliteWriter, isDefault: false)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             app.databases.use(.postgres(configuration: configuration,
@@ -27,21 +31,35 @@ public enum DatabaseSetup {
     /// SQLite connection rules: WAL (persistent in the file), synchronous=FULL so a commit survives a power cut,
     /// a bounded busy timeout, foreign keys on, and a page cache of up to 64 MiB per connection (the default 2 MiB
     /// spills a large import's dirty index pages to the WAL mid-transaction, writing them several times), and
-    /// temporary storage in memory (a multi-row insert's statement journal otherwise goes to a temporary file). Fluent keeps one long-lived SQLite connection per event loop,
-    /// so the pragmas are applied to each loop's connection once at start.
+    /// temporary storage in memory (a multi-row insert's statement journal otherwise goes to a temporary file).
+    /// Fluent keeps one long-lived SQLite connection per event loop and database id, so the pragmas are applied to
+    /// each of them once at start.
     public static func prepare(_ app: Application) async throws {
         guard app.databases.ids().contains(.sqlite) else { return }
         for eventLoop in app.eventLoopGroup.makeIterator() {
-            let database = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
-            try await database.withConnection { connection in
-                let sql = connection as! any SQLDatabase
-                for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
-                               "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA cache_size = -65536",
-                               "PRAGMA temp_store = MEMORY",
-                               "CREATE TABLE IF NOT EXISTS keel_write_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
-                               "INSERT OR IGNORE INTO keel_write_lock (id, n) VALUES (1, 0)"] {
-                    try await sql.raw(SQLQueryString(pragma)).run()
-                }
+            try await preparePragmas(app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!)
+        }
+        if let writer = groupCommitWriter(app) { try await preparePragmas(writer()) }
+    }
+
+    /// The connection group commit writes through on SQLite (always the same one: writes are one at a time
+    /// anyway), or nil on PostgreSQL, where each group takes a connection from the pool.
+    public static func groupCommitWriter(_ app: Application) -> (@Sendable () -> any Database)? {
+        var eventLoops = app.eventLoopGroup.makeIterator()
+        guard app.databases.ids().contains(.sqliteWriter), let eventLoop = eventLoops.next() else { return nil }
+        let databases = app.databases, logger = app.logger
+        return { databases.database(.sqliteWriter, logger: logger, on: eventLoop)! }
+    }
+
+    private static func preparePragmas(_ database: any Database) async throws {
+        try await database.withConnection { connection in
+            let sql = connection as! any SQLDatabase
+            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+                           "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA cache_size = -65536",
+                           "PRAGMA temp_store = MEMORY",
+                           "CREATE TABLE IF NOT EXISTS keel_write_lock (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+                           "INSERT OR IGNORE INTO keel_write_lock (id, n) VALUES (1, 0)"] {
+                try await sql.raw(SQLQueryString(pragma)).run()
             }
         }
     }
@@ -51,6 +69,11 @@ public enum DatabaseSetup {
         guard let sql = db as? any SQLDatabase else { return false }
         return (try? await sql.raw("SELECT 1 AS one").first()) != nil
     }
+}
+
+extension DatabaseID {
+    /// The same SQLite file as `.sqlite`, through a connection set of its own that group commit writes through.
+    public static let sqliteWriter = DatabaseID(string: "sqlite-writer")
 }
 
 extension Database {

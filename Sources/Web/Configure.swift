@@ -40,7 +40,6 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     // Database and migrations, in dependency order (areas append theirs after the platform's).
     try DatabaseSetup.register(config.database, config: config, on: app)
     try await DatabaseSetup.prepare(app)
-    if let writer = DatabaseSetup.groupCommitWriter(app) { context.groupCommit.writeThrough(writer) }
     app.migrations.add(PlatformMigrations.all)
     app.migrations.add(LedgerMigrations.all)
     app.migrations.add(PartiesMigrations.all)

@@ -127,7 +127,7 @@ struct GroupCommitTests {
         }
     }
 
-    @Test("A group commits through a connection of its own: reads on the request's connection go on meanwhile")
+    @Test("A group commits on the writer connection (on SQLite): reads on the request's connection go on meanwhile")
     func readsWhileAGroupCommits() async throws {
         try await withTestDatabase { db, context in
             try await db.schema("group_probe").field("n", .int64, .identifier(auto: false)).create()
@@ -141,7 +141,8 @@ struct GroupCommitTests {
                 }
             }
             while !blocked.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
-            // Sharing the group's connection, this read would wait for the commit, which waits for the gate.
+            // Were the group's transaction on this connection, the read would wait for the commit, which waits for
+            // the gate.
             let seen = NIOLockedValueBox<Int?>(nil)
             let read = Task {
                 let count = try await db.sql.raw("SELECT count(*) AS c FROM group_probe").first()!

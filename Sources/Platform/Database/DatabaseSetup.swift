@@ -15,11 +15,13 @@ public enum DatabaseSetup {
         case .sqlite(let path):
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug), as: .sqlite)
-            // A connection of its own for group commit, so a group's transaction never holds a connection that
-            // requests need for their reads (Fluent keeps one SQLite connection per event loop).
-            app.databases.use(.sqlite(.file(path), connectionPoolTimeout: .seconds(30), sqlLogLevel: .debug),
-                              as: .sqliteWriter, isDefault: false)
+            let fluent = DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: .seconds(30),
+                                                             sqlLogLevel: .debug)
+            var eventLoops = app.eventLoopGroup.makeIterator()
+            let databases = app.databases, eventLoop = eventLoops.next()!
+            let writer = SQLiteWriter { logger in databases.database(.sqliteWriter, logger: logger, on: eventLoop)! }
+            app.databases.use(SQLiteFileConfiguration(fluent: fluent.make(), writer: writer), as: .sqlite)
+            app.databases.use(fluent, as: .sqliteWriter, isDefault: false)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             app.databases.use(.postgres(configuration: configuration,
@@ -32,23 +34,17 @@ public enum DatabaseSetup {
     /// a bounded busy timeout, foreign keys on, and a page cache of up to 64 MiB per connection (the default 2 MiB
     /// spills a large import's dirty index pages to the WAL mid-transaction, writing them several times), and
     /// temporary storage in memory (a multi-row insert's statement journal otherwise goes to a temporary file).
-    /// Fluent keeps one long-lived SQLite connection per event loop and database id, so the pragmas are applied to
-    /// each of them once at start.
+    /// Fluent keeps one long-lived SQLite connection per event loop, and Keel one more for writing
+    /// (`SQLiteWriter`), so the pragmas are applied to each of them once at start.
     public static func prepare(_ app: Application) async throws {
         guard app.databases.ids().contains(.sqlite) else { return }
+        var writer: SQLiteWriter?
         for eventLoop in app.eventLoopGroup.makeIterator() {
-            try await preparePragmas(app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!)
+            let database = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
+            try await preparePragmas(database)
+            writer = SQLiteWriter.of(database)
         }
-        if let writer = groupCommitWriter(app) { try await preparePragmas(writer()) }
-    }
-
-    /// The connection group commit writes through on SQLite (always the same one: writes are one at a time
-    /// anyway), or nil on PostgreSQL, where each group takes a connection from the pool.
-    public static func groupCommitWriter(_ app: Application) -> (@Sendable () -> any Database)? {
-        var eventLoops = app.eventLoopGroup.makeIterator()
-        guard app.databases.ids().contains(.sqliteWriter), let eventLoop = eventLoops.next() else { return nil }
-        let databases = app.databases, logger = app.logger
-        return { databases.database(.sqliteWriter, logger: logger, on: eventLoop)! }
+        if let writer { try await preparePragmas(writer.database(logger: app.logger)) }
     }
 
     private static func preparePragmas(_ database: any Database) async throws {
@@ -72,8 +68,43 @@ public enum DatabaseSetup {
 }
 
 extension DatabaseID {
-    /// The same SQLite file as `.sqlite`, through a connection set of its own that group commit writes through.
+    /// The same SQLite file as `.sqlite`, through the one connection that write transactions use.
     public static let sqliteWriter = DatabaseID(string: "sqlite-writer")
+}
+
+/// The one connection through which every write transaction on a SQLite file runs.
+///
+/// SQLite lets one connection write at a time. Fluent keeps one connection per event loop, so without this, two
+/// writers on two loops meet at SQLite's lock, and the loser polls it with sleeps of 1 to 100 ms (its busy
+/// handler) while every request on its loop waits behind it; under steady group commits that loser waited up to a
+/// second. Through one connection, writers queue in the process, first come first served, and the loops'
+/// connections stay free for reads (WAL readers never wait for the writer).
+public final class SQLiteWriter: Sendable {
+    private let provider: @Sendable (Logger) -> any Database
+
+    init(_ provider: @escaping @Sendable (Logger) -> any Database) { self.provider = provider }
+
+    /// The writer connection's database, logging to `logger`.
+    func database(logger: Logger) -> any Database { provider(logger) }
+
+    /// The writer of the SQLite file `db` reads, if it is one registered by `DatabaseSetup`.
+    static func of(_ db: any Database) -> SQLiteWriter? {
+        (db.context.configuration as? SQLiteFileConfiguration)?.writer
+    }
+}
+
+/// How `DatabaseSetup` registers a SQLite file for reading: Fluent's own configuration, carrying the file's writer
+/// so that `writeTransaction` can find it from any database handle.
+struct SQLiteFileConfiguration: DatabaseConfiguration {
+    var fluent: any DatabaseConfiguration
+    let writer: SQLiteWriter
+
+    var middleware: [any AnyModelMiddleware] {
+        get { fluent.middleware }
+        set { fluent.middleware = newValue }
+    }
+
+    func makeDriver(for databases: Databases) -> any DatabaseDriver { fluent.makeDriver(for: databases) }
 }
 
 extension Database {
@@ -85,13 +116,14 @@ extension Database {
 
 /// Runs work that writes in one transaction.
 ///
-/// On SQLite the transaction's first statement is a write (to `keel_write_lock`), so it takes the write lock
+/// On SQLite the transaction runs on the file's writer connection (`SQLiteWriter`), and its first statement is a write (to `keel_write_lock`), so it takes the write lock
 /// at once, waiting behind other writers, and never fails later upgrading a stale read snapshot
 /// (SQLITE_BUSY_SNAPSHOT). On PostgreSQL it is an ordinary transaction. Nested calls join the outer one.
 public func writeTransaction<T: Sendable>(_ db: any Database,
                                           _ work: @escaping @Sendable (any Database) async throws -> T)
     async throws -> T {
     if db.inTransaction { return try await work(db) }
+    let db = SQLiteWriter.of(db)?.database(logger: db.logger) ?? db
     let hooks = CommitHooks()
     // The hooks are bound inside the transaction's closure: Fluent runs that closure in a task of its own (bridged
     // through an EventLoopFuture), which does not inherit the caller's task-locals.

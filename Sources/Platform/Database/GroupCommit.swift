@@ -52,15 +52,8 @@ public final class GroupCommit: Sendable {
     }
 
     private let state = NIOLockedValueBox<(queue: [Pending], draining: Bool)>(([], false))
-    private let writer = NIOLockedValueBox<(@Sendable () -> any Database)?>(nil)
 
     public init() {}
-
-    /// Runs every group's transaction on `database` rather than on the first caller's. On SQLite this keeps the
-    /// readers' connections free while a group commits (see `DatabaseSetup.groupCommitWriter`).
-    public func writeThrough(_ database: @escaping @Sendable () -> any Database) {
-        writer.withLockedValue { $0 = database }
-    }
 
     /// Runs `work` in a write transaction shared with other writes; joins the caller's transaction if there is one.
     public func write<T: Sendable>(_ db: any Database,
@@ -114,7 +107,7 @@ public final class GroupCommit: Sendable {
                 return group
             }
             guard let first = group.first else { return }
-            await commit(group, on: writer.withLockedValue { $0 }?() ?? first.db)
+            await commit(group, on: first.db)
         }
     }
 

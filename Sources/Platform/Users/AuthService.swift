@@ -250,8 +250,11 @@ public struct AuthService: Sendable {
         let now = context.clock.now()
         if let expires = try row.decode(column: "expires_at", as: Date?.self), expires <= now { return nil }
         if try row.decode(column: "last_used_at", as: Date?.self).map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            try await db.sql.update("api_tokens").set("last_used_at", to: now)
-                .where("id", .equal, try row.decode(column: "id", as: UUID.self)).run()
+            // A write: through the writer, so it queues behind posting rather than polling SQLite's lock.
+            let id = try row.decode(column: "id", as: UUID.self)
+            try await writeTransaction(db) { tx in
+                try await tx.sql.update("api_tokens").set("last_used_at", to: now).where("id", .equal, id).run()
+            }
         }
         let scopes = Set(try row.decode(column: "scopes", as: String.self).split(separator: " ").map(String.init))
         return try await UserService.principal(userID: try row.decode(column: "user_id", as: UUID.self), on: db,

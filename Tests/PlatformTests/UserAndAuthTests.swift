@@ -167,4 +167,22 @@ struct AuthServiceTests {
             #expect(try await auth.principal(bearer: "keel_forged") == nil)
         }
     }
+
+    @Test("A role's permissions are read from its row on every request, even after the role's text changes")
+    func rolePermissionsFollowTheRow() async throws {
+        try await withTestDatabase { db, context in
+            let users = UserService(db: db, context: context)
+            try await users.create(.init(username: "emma", roles: ["employee"], password: "long enough pw"), by: .system)
+            let id = UUID(uuidString: try await users.find(username: "emma").id)!
+            let before = try await UserService.principal(userID: id, on: db)!
+            #expect(!before.permissions.contains(Permission("ledger", .admin)))
+            let text = try await db.sql.raw("SELECT permissions FROM roles WHERE name = 'employee'").first()!
+                .decode(column: "permissions", as: String.self)
+            try await db.sql.raw("UPDATE roles SET permissions = \(bind: text + " ledger:admin not-a-permission") WHERE name = 'employee'").run()
+            let after = try await UserService.principal(userID: id, on: db)!
+            #expect(after.permissions == before.permissions.union([Permission("ledger", .admin)]))
+            #expect(RolePermissions.parse("ledger:read sales:write bogus") == [Permission("ledger", .read), Permission("sales", .write)])
+            #expect(RolePermissions.parse("") == [])
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import Kernel
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// A user as shown in lists, the API and the audit log (never with the password hash).
@@ -185,9 +186,7 @@ public struct UserService: Sendable {
         for row in rows {
             guard let role = try row.decode(column: "role", as: String?.self) else { continue }
             roleNames.insert(role)
-            for permission in (try row.decode(column: "permissions", as: String?.self) ?? "").split(separator: " ") {
-                if let parsed = Permission(String(permission)) { permissions.insert(parsed) }
-            }
+            permissions.formUnion(RolePermissions.parse(try row.decode(column: "permissions", as: String?.self) ?? ""))
         }
         return Principal(userID: userID.uuidString, username: try first.decode(column: "username", as: String.self),
                          roles: roleNames, permissions: permissions, tokenScopes: tokenScopes)
@@ -282,5 +281,23 @@ public struct UserService: Sendable {
 public func require(_ actor: Principal, _ permission: Permission) throws(DomainError) {
     guard actor.can(permission) else {
         throw .forbidden("auth.forbidden", "You need the '\(permission)' permission for this")
+    }
+}
+
+/// A role's permissions text parsed once per process: every request's principal reads its roles, and parsing the
+/// admin role's fifty-odd permissions each time showed in the request profile. Keyed by the text itself, so an
+/// edited role is simply another key; the cache is dropped when it holds more texts than roles could plausibly have.
+enum RolePermissions {
+    private static let parsed = NIOLockedValueBox<[String: Set<Permission>]>([:])
+    static let textsMax = 256
+
+    static func parse(_ text: String) -> Set<Permission> {
+        if let known = parsed.withLockedValue({ $0[text] }) { return known }
+        let permissions = Set(text.split(separator: " ").compactMap { Permission(String($0)) })
+        parsed.withLockedValue { cache in
+            if cache.count >= textsMax { cache.removeAll() }
+            cache[text] = permissions
+        }
+        return permissions
     }
 }

@@ -116,9 +116,10 @@ extension Database {
 
 /// Runs work that writes in one transaction.
 ///
-/// On SQLite the transaction runs on the file's writer connection (`SQLiteWriter`), and its first statement is a write (to `keel_write_lock`), so it takes the write lock
-/// at once, waiting behind other writers, and never fails later upgrading a stale read snapshot
-/// (SQLITE_BUSY_SNAPSHOT). On PostgreSQL it is an ordinary transaction. Nested calls join the outer one.
+/// On SQLite the transaction runs on the file's writer connection (`SQLiteWriter`), and its first statement is a
+/// write (to `keel_write_lock`), so it takes the write lock at once, waiting behind other writers, and never fails
+/// later upgrading a stale read snapshot (SQLITE_BUSY_SNAPSHOT). On PostgreSQL it is an ordinary transaction.
+/// Nested calls join the outer one.
 public func writeTransaction<T: Sendable>(_ db: any Database,
                                           _ work: @escaping @Sendable (any Database) async throws -> T)
     async throws -> T {

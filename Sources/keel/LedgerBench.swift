@@ -15,7 +15,10 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
         abstract: "Import a generated journal (vs ledger-cli and hledger), then time reports and batch posting.")
 
     @ArgumentParser.Option(help: "Transactions in the generated journal.") var transactions = 1_000_000
-    @ArgumentParser.Option(help: "Entries to post in batches after the import.") var batchEntries = 100_000
+    @ArgumentParser.Option(help: "Entries to post in batches after the import, dated day after day through 2027.")
+    var batchEntries = 100_000
+    @ArgumentParser.Option(help: "Entries to post in batches after those, dated at random in 2027 (the worst case).")
+    var scatteredEntries = 20_000
     @ArgumentParser.Option(help: "Entries per batch.") var batchSize = 10_000
     @ArgumentParser.Option(help: "A PostgreSQL URL (an empty database) instead of a scratch SQLite file.")
     var databaseURL: String?
@@ -68,30 +71,50 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
             try await report("general ledger, page 1,000 of Bank", runs: 5) {
                 _ = try await ledger.generalLedger(account: "1010", range: year, limit: 100, offset: 100_000)
             }
-            var posted = 0
-            var batches: [ProposedEntry] = []
-            let batchDuration = try await timedAsync {
-                var seed: UInt64 = 99
-                while posted < batchEntries {
-                    batches = (0..<min(batchSize, batchEntries - posted)).map { index in
-                        Self.entry(index: posted + index, seed: &seed, year: 2027)
-                    }
-                    posted += try await ledger.post(batch: batches, by: .system, auditAs: "bench-\(posted)").count
-                }
+            // A batch is a run of the company's days (a day's sales, a payroll run, a bank statement), so its dates
+            // are close together; the scattered run dates each entry anywhere in the year, touching pages all over
+            // the indexes by date.
+            var seed: UInt64 = 99
+            let first = CivilDate(2027, 1, 1)
+            let inOrder = try await postBatches(ledger, count: batchEntries, from: 0) { index in
+                Self.entry(index: index, seed: &seed, date: first.addingDays(index * 365 / max(batchEntries, 1)))
             }
-            say(line("batch posting, \(batchSize) entries per batch", batchDuration, count: posted))
+            if batchEntries > 0 {
+                say(line("batch posting (\(batchSize) a batch), dates in order", inOrder, count: batchEntries))
+            }
+            let scattered = try await postBatches(ledger, count: scatteredEntries, from: batchEntries) { index in
+                let day = Int(Self.next(&seed, 365))
+                return Self.entry(index: index, seed: &seed, date: first.addingDays(day))
+            }
+            if scatteredEntries > 0 {
+                say(line("batch posting (\(batchSize) a batch), dates scattered", scattered, count: scatteredEntries))
+            }
             let problems = try await ledger.verifyBooks()
             say("verify: " + (problems.isEmpty ? "books balance" : "\(problems.count) problems"))
         }
     }
 
-    /// Sales with VAT (3 postings), purchases, payroll, rent and receipts (2 postings): ~2.5 postings a transaction.
-    static func entry(index: Int, seed: inout UInt64, year: Int) -> ProposedEntry {
-        func next(_ bound: Int64) -> Int64 {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int64((seed >> 33) % UInt64(bound))
+    /// Posts `count` entries made by `make` (given each entry's running index) in batches of `batchSize`.
+    func postBatches(_ ledger: LedgerService, count: Int, from start: Int,
+                     _ make: (Int) -> ProposedEntry) async throws -> Duration {
+        try await timedAsync {
+            var done = 0
+            while done < count {
+                let batch = (0..<min(batchSize, count - done)).map { make(start + done + $0) }
+                done += try await ledger.post(batch: batch, by: .system, auditAs: "bench-\(start + done)").count
+            }
         }
-        let date = CivilDate(year, 1, 1).addingDays(Int(next(365)))
+    }
+
+    /// The next number below `bound` from a linear congruential generator (the same sequence on every run).
+    static func next(_ seed: inout UInt64, _ bound: Int64) -> Int64 {
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int64((seed >> 33) % UInt64(bound))
+    }
+
+    /// Sales with VAT (3 postings), purchases, payroll, rent and receipts (2 postings): ~2.5 postings a transaction.
+    static func entry(index: Int, seed: inout UInt64, date: CivilDate) -> ProposedEntry {
+        func next(_ bound: Int64) -> Int64 { Self.next(&seed, bound) }
         let amount = 100 + next(2_000_000)
         let lines: [ProposedLine]
         switch next(4) {
@@ -121,8 +144,9 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
         var seed: UInt64 = 2026
         var buffer = ""
         for index in 0..<transactions {
-            // Two years, in date order within each day block, as a company's journal would be.
-            let entry = Self.entry(index: index, seed: &seed, year: 2025 + index * 2 / max(transactions, 1))
+            // Two years in date order, as a company's journal is kept.
+            let entry = Self.entry(index: index, seed: &seed,
+                                   date: CivilDate(2025, 1, 1).addingDays(index * 730 / max(transactions, 1)))
             buffer += "\(entry.date) \(entry.memo)\n"
             for line in entry.lines {
                 let amount = line.debit ?? -(line.credit ?? 0)

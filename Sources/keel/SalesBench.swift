@@ -131,7 +131,8 @@ extension BenchReporting {
 
     func line(_ what: String, _ duration: Duration, count: Int? = nil, memory: Int? = nil) -> String {
         let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        var text = what.padding(toLength: 46, withPad: " ", startingAt: 0)
+        // Labels longer than the column keep their whole text (they were cut at 46 characters).
+        var text = what.count < 46 ? what.padding(toLength: 46, withPad: " ", startingAt: 0) : what + " "
         text += value < 1 ? String(format: "%9.1f ms", value * 1000) : String(format: "%9.2f s ", value)
         if let count { text += String(format: "   %8.0f /s", Double(count) / value) }
         if let memory { text += "   peak \(memory / 1_000_000) MB" }

@@ -165,11 +165,16 @@ public enum Webhooks {
         for row in rows {
             let id = try row.decode(column: "id", as: UUID.self)
             let due = try row.decode(column: "next_attempt_at", as: String.self)
-            let claimed = try await db.sql.raw("""
-                UPDATE webhook_deliveries SET next_attempt_at = \(bind: RFC3339.format(now.addingTimeInterval(lease)))
-                WHERE id = \(bind: id) AND next_attempt_at = \(bind: due) AND delivered_at IS NULL RETURNING id
-                """).first()
-            guard claimed != nil else { continue }
+            // The claim and the outcome are each a write of their own (the send between them may take seconds), and
+            // go through `writeTransaction` so that on SQLite they queue for the writer connection.
+            let leaseEnd = RFC3339.format(now.addingTimeInterval(lease))
+            let claimed = try await writeTransaction(db) { tx in
+                try await tx.sql.raw("""
+                    UPDATE webhook_deliveries SET next_attempt_at = \(bind: leaseEnd)
+                    WHERE id = \(bind: id) AND next_attempt_at = \(bind: due) AND delivered_at IS NULL RETURNING id
+                    """).first() != nil
+            }
+            guard claimed else { continue }
             let body = try row.decode(column: "payload", as: String.self)
             let type = try row.decode(column: "event_type", as: String.self)
             let timestamp = Int(now.timeIntervalSince1970)
@@ -186,18 +191,22 @@ public enum Webhooks {
             } catch {
                 problem = String(describing: error)
             }
-            var update = db.sql.update("webhook_deliveries").set("attempts", to: attempts).set("last_status", to: status)
-                .set("last_error", to: problem.map { String($0.prefix(500)) })
-            if problem == nil {
-                update = update.set("delivered_at", to: RFC3339.format(clock.now()))
-                accepted += 1
-            } else if attempts >= attemptsMax {
-                update = update.set("failed_at", to: RFC3339.format(clock.now()))
-            } else {
-                update = update.set("next_attempt_at",
-                                    to: RFC3339.format(now.addingTimeInterval(min(3600, pow(2, Double(attempts))))))
+            if problem == nil { accepted += 1 }
+            let finished = RFC3339.format(clock.now())
+            let retryAt = RFC3339.format(now.addingTimeInterval(min(3600, pow(2, Double(attempts)))))
+            let (code, failure) = (status, problem.map { String($0.prefix(500)) })
+            try await writeTransaction(db) { tx in
+                var update = tx.sql.update("webhook_deliveries").set("attempts", to: attempts).set("last_status", to: code)
+                    .set("last_error", to: failure)
+                if failure == nil {
+                    update = update.set("delivered_at", to: finished)
+                } else if attempts >= attemptsMax {
+                    update = update.set("failed_at", to: finished)
+                } else {
+                    update = update.set("next_attempt_at", to: retryAt)
+                }
+                try await update.where("id", .equal, id).run()
             }
-            try await update.where("id", .equal, id).run()
         }
         return accepted
     }

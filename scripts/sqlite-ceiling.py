@@ -5,7 +5,8 @@ Copies a Keel SQLite book, then posts entries into the copy the way the posting 
 rows, the monthly and daily balance upserts, one transaction of `--batch` entries each, WAL, synchronous=FULL,
 foreign keys on, the same 64 MiB page cache), through prepared statements re-bound per row (`executemany`). Prints
 the time spent inside SQLite calls and the rate that allows: a ceiling for `keel bench ledger`'s batch posting
-with this schema (Python's own per-row binding is counted in it, so the true ceiling is a little higher).
+with this schema. Python's own per-row binding is counted in it (about 1 s per 100,000 entries on the machines of
+BENCHMARKS.md), so SQLite's own ceiling is that much higher.
 
     keel import ledger company.ledger --currency EUR      # any book with a chart (KEEL_DATABASE_URL=sqlite://...)
     python3 scripts/sqlite-ceiling.py book.sqlite [--entries 100000] [--batch 10000] [--scattered]

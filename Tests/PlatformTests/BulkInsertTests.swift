@@ -63,6 +63,14 @@ struct BulkInsertTests {
         }
     }
 
+    @Test("A PostgreSQL column array quotes every text, escapes quotes and backslashes, and leaves NULL bare")
+    func arrayLiteral() {
+        let id = UUID(uuidString: "01A204E6-097D-786C-ADA5-9A775E407D2C")!
+        #expect(BulkInsert.arrayLiteral([SQLCell.text("a\"b\\c"), .null, .text("NULL"), .text(""), .integer(-3), .uuid(id)])
+                == #"{"a\"b\\c",NULL,"NULL","",-3,01A204E6-097D-786C-ADA5-9A775E407D2C}"#)
+        #expect(BulkInsert.arrayLiteral([SQLCell]()) == "{}")
+    }
+
     @Test("UUIDs print like Foundation's uuidString")
     func canonicalText() {
         for _ in 0..<100 {

@@ -21,17 +21,20 @@ public enum SQLCell: Sendable, Equatable {
 }
 
 /// Many rows into one table, by the driver's own binding rather than SQLKit's expression tree and `Encodable`
-/// encoder, which dominate the profile of a large import. Rows go in multi-row `INSERT ... VALUES` statements as
-/// large as the driver allows (SQLite binds at most 32,766 values a statement, PostgreSQL 65,535). UUIDs are bound
-/// the way Fluent stores them: text in canonical upper case on SQLite, `uuid` on PostgreSQL.
+/// encoder, which dominate the profile of a large import. On SQLite, rows go in multi-row `INSERT ... VALUES`
+/// statements as large as SQLite allows (32,766 values a statement). On PostgreSQL, each column's values go as one
+/// array parameter, unnested into rows (`INSERT ... SELECT * FROM unnest($1::uuid[], $2::bigint[], ...)`): the
+/// statement stays a few hundred characters however many rows it carries, where a `VALUES` list of 4,000 rows cost
+/// PostgreSQL a fifth of an import's time to parse and plan. UUIDs are stored the way Fluent stores them: text in
+/// canonical upper case on SQLite, `uuid` on PostgreSQL.
 public enum BulkInsert {
     public static func run(_ db: any Database, into table: String, columns: [(String, SQLCell.Kind)],
                            rows: [[SQLCell]]) async throws {
         guard !rows.isEmpty else { return }
         precondition(rows.allSatisfy { $0.count == columns.count }, "every row has a value per column")
         let postgres = db.isPostgres
-        let rowsPerStatement = max(1, (postgres ? 65_535 : 32_766) / columns.count)
-        let head = "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0.0)\"" }.joined(separator: ", ") + ") VALUES "
+        let rowsPerStatement = postgres ? postgresRowsPerStatement : max(1, 32_766 / columns.count)
+        let head = "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0.0)\"" }.joined(separator: ", ") + ") "
         var start = 0
         while start < rows.count {
             let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
@@ -39,10 +42,13 @@ public enum BulkInsert {
             if postgres {
                 try await runPostgres(db, head: head, columns: columns.map(\.1), rows: chunk)
             } else {
-                try await runSQLite(db, head: head, columns: columns.count, rows: chunk)
+                try await runSQLite(db, head: head + "VALUES ", columns: columns.count, rows: chunk)
             }
         }
     }
+
+    /// Rows a PostgreSQL statement carries (its size is in the array parameters, not in the statement text).
+    static let postgresRowsPerStatement = 10_000
 
     static func placeholders(_ count: Int, columns: Int, _ parameter: (Int) -> String) -> String {
         var sql = ""
@@ -77,27 +83,44 @@ public enum BulkInsert {
 
     static func runPostgres(_ db: any Database, head: String, columns kinds: [SQLCell.Kind],
                             rows: ArraySlice<[SQLCell]>) async throws {
-        let columns = kinds.count
         guard let postgres = db as? any PostgresDatabase else { preconditionFailure("a PostgreSQL database speaks PostgreSQL") }
-        var binds = PostgresBindings(capacity: rows.count * columns)
-        for row in rows {
-            for cell in row {
-                switch cell {
-                case .text(let value): binds.append(value)
-                case .integer(let value): binds.append(value)
-                case .uuid(let value): binds.append(value)
-                case .null: binds.appendNull()
-                }
-            }
-        }
-        let query = PostgresQuery(unsafeSQL: head + placeholders(rows.count, columns: columns) {
-            // The first row's casts give each column its type.
-            $0 <= columns ? "$\($0)::\(kinds[$0 - 1].rawValue)" : "$\($0)"
-        }, binds: binds)
+        var binds = PostgresBindings(capacity: kinds.count)
+        for column in kinds.indices { binds.append(arrayLiteral(rows.lazy.map { $0[column] })) }
+        // Each parameter is sent as text and cast to its column's array type, so one string carries a column.
+        let arrays = kinds.enumerated().map { "$\($0.offset + 1)::\($0.element.rawValue)[]" }.joined(separator: ", ")
+        let query = PostgresQuery(unsafeSQL: head + "SELECT * FROM unnest(" + arrays + ")", binds: binds)
         let logger = db.logger
         try await postgres.withConnection { connection in
             connection.eventLoop.makeFutureWithTask { _ = try await connection.query(query, logger: logger) }
         }.get()
+    }
+
+    /// A column's values as a PostgreSQL array literal: `{"text with \"quotes\"",NULL,42}`. Text is always quoted
+    /// (so an empty string, a comma, a brace or the word NULL stay text), with backslash and double quote escaped.
+    static func arrayLiteral<Cells: Sequence<SQLCell>>(_ cells: Cells) -> String {
+        var literal = "{"
+        var first = true
+        for cell in cells {
+            if !first { literal += "," }
+            first = false
+            switch cell {
+            case .null: literal += "NULL"
+            case .integer(let value): literal += String(value)
+            case .uuid(let value): literal += value.canonicalText
+            case .text(let value):
+                literal += "\""
+                if value.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                    for character in value.unicodeScalars {
+                        if character == "\"" || character == "\\" { literal += "\\" }
+                        literal.unicodeScalars.append(character)
+                    }
+                } else {
+                    literal += value
+                }
+                literal += "\""
+            }
+        }
+        return literal + "}"
     }
 }
 

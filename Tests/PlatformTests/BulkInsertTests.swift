@@ -51,15 +51,23 @@ struct BulkInsertTests {
     @Test("Text with quotes, backslashes, braces, commas, line breaks, NULL as a word and empty text reads back as written")
     func awkwardText() async throws {
         try await withTestDatabase { db, _ in
-            try await db.schema("bulk_text").id().field("t", .string).field("n", .int64, .required).create()
+            // `t` has a NULL (on PostgreSQL it goes as an array literal), `u` has none (a binary array).
+            try await db.schema("bulk_text").id().field("t", .string).field("u", .string, .required)
+                .field("n", .int64, .required).create()
             let texts: [String?] = ["plain", "with \"quotes\"", "back\\slash\\", "{braces}", "a,b", "line\nbreak", "NULL",
                                     "", nil, "ünïcödé ✓", "\\\"", " spaced "]
+            let always = texts.map { $0 ?? "none" }
             try await writeTransaction(db) { tx in
-                try await BulkInsert.run(tx, into: "bulk_text", columns: [("id", .uuid), ("t", .text), ("n", .integer)],
-                                         rows: texts.enumerated().map { [.uuid(UUID.v7()), .text($0.element), .integer(Int64($0.offset))] })
+                try await BulkInsert.run(tx, into: "bulk_text",
+                                         columns: [("id", .uuid), ("t", .text), ("u", .text), ("n", .integer)],
+                                         rows: texts.enumerated().map {
+                                             [.uuid(UUID.v7()), .text($0.element), .text(always[$0.offset]),
+                                              .integer(Int64($0.offset))]
+                                         })
             }
-            let rows = try await db.sql.select().columns("t").from("bulk_text").orderBy("n").all()
+            let rows = try await db.sql.select().columns("t", "u").from("bulk_text").orderBy("n").all()
             #expect(try rows.map { try $0.decode(column: "t", as: String?.self) } == texts)
+            #expect(try rows.map { try $0.decode(column: "u", as: String.self) } == always)
         }
     }
 

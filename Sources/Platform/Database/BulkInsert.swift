@@ -25,7 +25,8 @@ public enum SQLCell: Sendable, Equatable {
 /// statements as large as SQLite allows (32,766 values a statement). On PostgreSQL, each column's values go as one
 /// array parameter, unnested into rows (`INSERT ... SELECT * FROM unnest($1::uuid[], $2::bigint[], ...)`): the
 /// statement stays a few hundred characters however many rows it carries, where a `VALUES` list of 4,000 rows cost
-/// PostgreSQL a fifth of an import's time to parse and plan. UUIDs are stored the way Fluent stores them: text in
+/// PostgreSQL a fifth of an import's time to parse and plan. A column without NULLs goes as a binary array; one
+/// with NULLs as an array literal in text, which PostgreSQL parses. UUIDs are stored the way Fluent stores them: text in
 /// canonical upper case on SQLite, `uuid` on PostgreSQL.
 public enum BulkInsert {
     public static func run(_ db: any Database, into table: String, columns: [(String, SQLCell.Kind)],
@@ -85,8 +86,30 @@ public enum BulkInsert {
                             rows: ArraySlice<[SQLCell]>) async throws {
         guard let postgres = db as? any PostgresDatabase else { preconditionFailure("a PostgreSQL database speaks PostgreSQL") }
         var binds = PostgresBindings(capacity: kinds.count)
-        for column in kinds.indices { binds.append(arrayLiteral(rows.lazy.map { $0[column] })) }
-        // Each parameter is sent as text and cast to its column's array type, so one string carries a column.
+        for column in kinds.indices {
+            /// The column as a binary array of one type, if every one of its cells is of that type (none NULL).
+            func all<Value>(_ pick: (SQLCell) -> Value?) -> [Value]? {
+                var values: [Value] = []
+                values.reserveCapacity(rows.count)
+                for row in rows {
+                    guard let value = pick(row[column]) else { return nil }
+                    values.append(value)
+                }
+                return values
+            }
+            if let values = all({ if case .uuid(let value) = $0 { value } else { nil } }) {
+                binds.append(values)
+            } else if let values = all({ if case .integer(let value) = $0 { value } else { nil } }) {
+                binds.append(values)
+            } else if let values = all({ if case .text(let value) = $0 { value } else { nil } }) {
+                binds.append(values)
+            } else {
+                // postgres-nio binds no array with NULL elements: such a column goes as an array literal in text.
+                binds.append(arrayLiteral(rows.lazy.map { $0[column] }))
+            }
+        }
+        // Each parameter is cast to its column's array type (a no-op for a binary array of that type; a parse of
+        // the literal for text), so one parameter carries a column.
         let arrays = kinds.enumerated().map { "$\($0.offset + 1)::\($0.element.rawValue)[]" }.joined(separator: ", ")
         let query = PostgresQuery(unsafeSQL: head + "SELECT * FROM unnest(" + arrays + ")", binds: binds)
         let logger = db.logger

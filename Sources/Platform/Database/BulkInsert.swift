@@ -26,8 +26,8 @@ public enum SQLCell: Sendable, Equatable {
 /// array parameter, unnested into rows (`INSERT ... SELECT * FROM unnest($1::uuid[], $2::bigint[], ...)`): the
 /// statement stays a few hundred characters however many rows it carries, where a `VALUES` list of 4,000 rows cost
 /// PostgreSQL a fifth of an import's time to parse and plan. A column without NULLs goes as a binary array; one
-/// with NULLs as an array literal in text, which PostgreSQL parses. UUIDs are stored the way Fluent stores them: text in
-/// canonical upper case on SQLite, `uuid` on PostgreSQL.
+/// with NULLs as an array literal in text, which PostgreSQL parses. UUIDs are stored the way Fluent stores them:
+/// text in canonical upper case on SQLite, `uuid` on PostgreSQL.
 public enum BulkInsert {
     public static func run(_ db: any Database, into table: String, columns: [(String, SQLCell.Kind)],
                            rows: [[SQLCell]]) async throws {
@@ -51,18 +51,10 @@ public enum BulkInsert {
     /// Rows a PostgreSQL statement carries (its size is in the array parameters, not in the statement text).
     static let postgresRowsPerStatement = 10_000
 
-    static func placeholders(_ count: Int, columns: Int, _ parameter: (Int) -> String) -> String {
-        var sql = ""
-        sql.reserveCapacity(count * columns * 6)
-        for row in 0..<count {
-            sql += row == 0 ? "(" : ", ("
-            for column in 0..<columns {
-                if column > 0 { sql += ", " }
-                sql += parameter(row * columns + column + 1)
-            }
-            sql += ")"
-        }
-        return sql
+    /// `count` rows of `columns` SQLite placeholders: `(?, ?), (?, ?)`.
+    static func placeholders(_ count: Int, columns: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: count).joined(separator: ", ")
     }
 
     static func runSQLite(_ db: any Database, head: String, columns: Int, rows: ArraySlice<[SQLCell]>) async throws {
@@ -79,7 +71,7 @@ public enum BulkInsert {
                 }
             }
         }
-        _ = try await sqlite.query(head + placeholders(rows.count, columns: columns) { _ in "?" }, binds)
+        _ = try await sqlite.query(head + placeholders(rows.count, columns: columns), binds)
     }
 
     static func runPostgres(_ db: any Database, head: String, columns kinds: [SQLCell.Kind],

@@ -5,6 +5,7 @@
 #   bash scripts/bench-http.sh [path/to/keel]          (default .build/release/keel)
 #   CONNECTIONS=16 DURATION=20s THREADS=1 bash scripts/bench-http.sh
 #   KEEL_DATABASE_URL=postgres://... bash scripts/bench-http.sh    (an empty PostgreSQL database)
+#   RATE_DAYS=1826 bash scripts/bench-http.sh    (first imports daily rates of 20 currencies for that many days)
 set -euo pipefail
 keel=${1:-.build/release/keel}
 connections=${CONNECTIONS:-16}
@@ -26,6 +27,17 @@ for _ in $(seq 1 300); do
     sleep 0.2
 done
 curl -fs "http://127.0.0.1:$port/healthz" >/dev/null || { echo "keel did not start:" >&2; cat "$work/server.log" >&2; exit 1; }
+rate_days=${RATE_DAYS:-0}
+if [ "$rate_days" -gt 0 ]; then
+    python3 - "$rate_days" >"$work/rates.csv" <<'PY'
+import datetime, sys
+print("date,currency,rate")
+for currency in "USD GBP CHF JPY SEK NOK DKK PLN CZK HUF CAD AUD NZD SGD HKD CNY INR BRL MXN ZAR".split():
+    for back in range(int(sys.argv[1])):
+        print(f"{datetime.date(2026, 11, 20) - datetime.timedelta(days=back)},{currency},1.{back % 9000 + 1000}")
+PY
+    "$keel" import rates "$work/rates.csv"
+fi
 token=$("$keel" token create --username admin --name bench --scope 'ledger:*' --expires-in-days 1)
 cat >"$work/post.lua" <<LUA
 wrk.method = "POST"

@@ -100,10 +100,26 @@ public struct LedgerService: Sendable {
 
     /// The chart by code, read as plain rows: every posting and report loads it, and decoding Fluent models (by
     /// reflection) was the largest single cost of an HTTP posting.
-    static func accounts(on db: any Database, includeArchived: Bool = true) async throws -> [Account] {
+    /// `named`: only the accounts whose code or full name is in the set (a posting reads just the ones it names).
+    static func accounts(on db: any Database, includeArchived: Bool = true, named: Set<String>? = nil) async throws -> [Account] {
+        guard let named else { return try await accounts(on: db, includeArchived: includeArchived, among: nil) }
+        var found: [String: Account] = [:]
+        for chunk in named.sorted().chunked(500) {
+            for account in try await accounts(on: db, includeArchived: includeArchived, among: Array(chunk)) {
+                found[account.id] = account
+            }
+        }
+        return found.values.sorted { $0.code < $1.code }
+    }
+
+    private static func accounts(on db: any Database, includeArchived: Bool, among names: [String]?) async throws -> [Account] {
         var query = db.sql.select()
             .columns("id", "code", "name", "full_name", "type", "subtype", "parent_id", "is_header", "archived", "currency")
             .from(AccountModel.schema)
+        if let names {
+            query = query.where { $0.where(SQLIdentifier("code"), .in, SQLBind.group(names))
+                .orWhere(SQLIdentifier("full_name"), .in, SQLBind.group(names)) }
+        }
         if !includeArchived { query = query.where("archived", .equal, false) }
         return try await query.orderBy("code").all().map { row in
             Account(id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),

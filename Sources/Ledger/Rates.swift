@@ -113,12 +113,13 @@ extension LedgerService {
         return try await writeTransaction(db) { tx in
             let ledger = LedgerService(db: tx, context: context)
             let accounts = Dictionary(uniqueKeysWithValues: try await ledger.accounts().map { (UUID(uuidString: $0.id)!, $0) })
-            let rates = try await RateTable.load(on: tx)
             var lines: [Revaluation.Line] = []
             var proposed: [ProposedLine] = []
             var missing: [String] = []
             let sums = try await ledger.balanceSums(asOf: date).sorted { ($0.key.account.uuidString, $0.key.currency) <
                 ($1.key.account.uuidString, $1.key.currency) }
+            let foreign = Set(sums.compactMap { Currency(code: $0.key.currency) }).subtracting([company.currency])
+            let rates = try await RateTable.load(on: tx, for: Dictionary(uniqueKeysWithValues: foreign.map { ($0, date...date) }))
             for (key, value) in sums where key.currency != company.currency.code {
                 guard let account = accounts[key.account], account.type == .asset || account.type == .liability,
                       let currency = Currency(code: key.currency), value.0 != 0 || value.1 != 0 else { continue }

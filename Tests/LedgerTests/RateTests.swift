@@ -25,6 +25,56 @@ struct RateTests {
         }
     }
 
+    @Test("The rate on file for a date is the latest on or before it")
+    func rateLookup() {
+        let table = RateTable(byCurrency: ["USD": [("2026-01-31", 0.9), ("2026-02-28", 0.92), ("2026-03-31", 0.95)]])
+        #expect(table.rate(.usd, on: CivilDate(2026, 1, 30)) == nil)
+        #expect(table.rate(.usd, on: CivilDate(2026, 1, 31)) == 0.9)
+        #expect(table.rate(.usd, on: CivilDate(2026, 2, 27)) == 0.9)
+        #expect(table.rate(.usd, on: CivilDate(2026, 2, 28)) == 0.92)
+        #expect(table.rate(.usd, on: CivilDate(2027, 1, 1)) == 0.95)
+        #expect(table.rate(.gbp, on: CivilDate(2026, 3, 31)) == nil)
+    }
+
+    @Test("A batch converts each line at the latest rate on or before its entry's date, among many on file")
+    func ratesForABatch() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = try await books(db, context)
+            var csv = "currency,date,rate\n"
+            var day = CivilDate(2025, 1, 1)
+            while day <= CivilDate(2026, 12, 31) {  // two years of daily USD rates, and GBP beside them
+                if day.month != 3 { csv += "USD,\(day),1.\(day.month)\(day.day < 10 ? "0" : "")\(day.day)\nGBP,\(day),2\n" }
+                day = day.addingDays(1)
+            }
+            _ = try await ledger.setRates(try LedgerService.ratesCSV(csv), source: "rates.csv", by: .system)
+            func usd(_ date: CivilDate, _ cents: Int64 = 100, rate: Decimal? = nil) -> ProposedEntry {
+                ProposedEntry(date: date, memo: "USD \(date)", lines: [
+                    ProposedLine(account: "1010", debit: cents, currency: .usd, rate: rate),
+                    ProposedLine(account: "Income:Sales", credit: cents, currency: .usd, rate: rate)])
+            }
+            // March has no rates: its entries take the last of February's, also when March starts the batch.
+            let batch = [usd(CivilDate(2026, 3, 20)), usd(CivilDate(2026, 4, 9)), usd(CivilDate(2026, 4, 9), rate: 3)]
+            let posted = try await ledger.post(batch: batch, by: .system)
+                + [try await ledger.post(usd(CivilDate(2026, 2, 1)), by: .system),
+                   try await ledger.post(usd(CivilDate(2025, 1, 1)), by: .system)]
+            var rates: [String] = []
+            var functional: [Int64] = []
+            for result in posted {
+                let line = try #require(try await ledger.entry(id: result.id).lines.first)
+                rates.append(line.rate)
+                functional.append(line.functionalDebit)
+            }
+            #expect(rates == ["1.228", "1.409", "3", "1.201", "1.101"])
+            #expect(functional == [123, 141, 300, 120, 110])
+            // Before the first rate on file there is none, and the whole batch is refused.
+            let error = await #expect(throws: DomainError.self) {
+                _ = try await ledger.post(batch: [usd(CivilDate(2026, 5, 5)), usd(CivilDate(2024, 12, 31))], by: .system)
+            }
+            #expect(error?.items.map { "\($0.index ?? -1) \($0.code)" } == ["1 ledger.rate.missing", "1 ledger.rate.missing"])
+            #expect(try await ledger.verifyBooks().isEmpty)
+        }
+    }
+
     @Test("Revaluation moves a foreign balance to its value at the period-end rate, against exchange gains or losses")
     func revaluation() async throws {
         try await withTestDatabase { db, context in

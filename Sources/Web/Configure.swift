@@ -72,18 +72,27 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
 }
 
 /// Runs pending migrations; on PostgreSQL under an advisory lock so several starting nodes do not race.
-func migrateUnderLock(_ app: Application) async throws {
+/// Returns the names of the migrations it applied, in order (none when the database was up to date).
+@discardableResult
+public func migrateUnderLock(_ app: Application) async throws -> [String] {
+    @Sendable func run() async throws -> [String] {
+        try await app.migrator.setupIfNeeded().get()
+        let pending = try await app.migrator.previewPrepareBatch().get().map { $0.0.name }
+        try await app.autoMigrate()
+        return pending
+    }
     let db = app.db
-    guard db.isPostgres else { return try await app.autoMigrate() }
-    try await db.withConnection { connection in
+    guard db.isPostgres else { return try await run() }
+    return try await db.withConnection { connection in
         try await connection.sql.raw("SELECT pg_advisory_lock(727274)").run()
         do {
-            try await app.autoMigrate()
+            let applied = try await run()
+            try await connection.sql.raw("SELECT pg_advisory_unlock(727274)").run()
+            return applied
         } catch {
             try? await connection.sql.raw("SELECT pg_advisory_unlock(727274)").run()
             throw error
         }
-        try await connection.sql.raw("SELECT pg_advisory_unlock(727274)").run()
     }
 }
 

@@ -87,7 +87,12 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run pending database migrations.")
 
     func run() async throws {
-        try await withApplication(migrate: true) { _, config in print("migrations are up to date on \(config.database)") }
+        try await withApplication(migrate: false) { app, config in
+            let applied = try await migrateUnderLock(app)
+            for name in applied { print("applied \(name)") }
+            print(applied.isEmpty ? "migrations were already up to date on \(config.database)"
+                                  : "\(applied.count) migration\(applied.count == 1 ? "" : "s") applied; up to date on \(config.database)")
+        }
     }
 }
 

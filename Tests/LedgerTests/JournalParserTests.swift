@@ -78,6 +78,24 @@ struct JournalParserTests {
         #expect(outcome("2026-01-02 * (7) Rent") == "declined")
     }
 
+    @Test("'$' is the dollar sign only as a symbol of its own; inside a commodity name it is refused as that name")
+    func dollarSign() {
+        func amount(_ text: String, dollar: Currency? = .usd) -> String {
+            var parser = JournalParser(dollar: dollar)
+            return parser.parseAmount(text, line: 7).map { "\($0.minorUnits) \($0.currency.code)" }
+                ?? parser.problems.map { "\($0.code): \($0.message)" }.joined()
+        }
+        #expect(amount("$12.00") == "1200 USD")
+        #expect(amount("-$12") == "-1200 USD")
+        #expect(amount("$-12") == "-1200 USD")
+        #expect(amount("12 $") == "1200 USD")
+        #expect(amount("$ 1,200.50") == "120050 USD")
+        #expect(amount("$12.00", dollar: nil) == "import.commodity: '$' needs --currency to say which currency it is")
+        #expect(amount("-10 E$R") == "import.commodity: 'E$R' is not an ISO 4217 currency code")
+        #expect(amount("-10 US$", dollar: nil) == "import.commodity: 'US$' is not an ISO 4217 currency code")
+        #expect(amount("\"E$R\" 5") == "import.commodity: '\"E$R\"' is not an ISO 4217 currency code")
+    }
+
     @Test("Amounts in minor units: sign, scale, and refusal of what the full reader must judge")
     func minorUnits() {
         func units(_ text: String, _ exponent: Int = 2) -> Int64? {

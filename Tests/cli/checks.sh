@@ -19,6 +19,11 @@ expect_exit() { # expect_exit CODE DESCRIPTION -- command...
 sql() { python3 -c 'import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' "$work/keel.sqlite" "$1"; }
 
 expect_exit 0 "migrate" -- "$keel" migrate
+grep -q '^applied platform\.' "$work/out" && grep -q 'migrations applied; up to date' "$work/out" \
+    && pass "migrate names what it applied" || fail "migrate said: $(cat "$work/out")"
+expect_exit 0 "migrate again" -- "$keel" migrate
+grep -q '^migrations were already up to date' "$work/out" && ! grep -q '^applied' "$work/out" \
+    && pass "a second migrate applies nothing" || fail "second migrate said: $(cat "$work/out")"
 echo "a long admin password" | expect_exit 0 "user add --password-stdin" -- "$keel" user add --username boss --role admin --password-stdin
 expect_exit 0 "user add with a generated password" -- "$keel" user add --username clerk --role accountant --role auditor
 grep -q '^password: ' "$work/out" && pass "generated password printed" || fail "no generated password printed"

@@ -358,6 +358,11 @@ public struct JournalParser {
         var value = String(text.trimmed)
         var code: String?
         if value.has("$") {
+            // A '$' inside a name ("US$", "E$R") is part of a commodity, not the dollar sign.
+            if let name = value.split(separator: " ").first(where: { $0.has("$") && $0.contains(where: \.isLetter) }) {
+                fail(line, "import.commodity", "'\(name)' is not an ISO 4217 currency code")
+                return nil
+            }
             guard let dollar else {
                 fail(line, "import.commodity", "'$' needs --currency to say which currency it is")
                 return nil

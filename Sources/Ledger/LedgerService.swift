@@ -98,9 +98,9 @@ public struct LedgerService: Sendable {
         try await Self.accounts(on: db, includeArchived: includeArchived)
     }
 
-    /// The chart by code, read as plain rows: every posting and report loads it, and decoding Fluent models (by
-    /// reflection) was the largest single cost of an HTTP posting.
-    /// `named`: only the accounts whose code or full name is in the set (a posting reads just the ones it names).
+    /// The chart by code, read as plain rows: decoding Fluent models (by reflection) was the largest single cost of
+    /// an HTTP posting. `named`: only the accounts whose code or full name is in the set, which is all a posting
+    /// reads, so its cost does not grow with the chart.
     static func accounts(on db: any Database, includeArchived: Bool = true, named: Set<String>? = nil) async throws -> [Account] {
         guard let named else { return try await accounts(on: db, includeArchived: includeArchived, among: nil) }
         var found: [String: Account] = [:]

@@ -79,8 +79,11 @@ struct RateTable: Sendable {
         for (currency, range) in ranges {
             let first = range.lowerBound.description
             let rows = try await db.sql.raw("""
-                SELECT date, rate FROM ledger_rates WHERE currency = \(bind: currency.code) AND date <= \(bind: range.upperBound.description)
-                AND date >= COALESCE((SELECT MAX(date) FROM ledger_rates WHERE currency = \(bind: currency.code) AND date <= \(bind: first)), \(bind: first))
+                SELECT date, rate FROM ledger_rates
+                WHERE currency = \(bind: currency.code) AND date <= \(bind: range.upperBound.description)
+                  AND date >= COALESCE((SELECT MAX(date) FROM ledger_rates
+                                        WHERE currency = \(bind: currency.code) AND date <= \(bind: first)),
+                                       \(bind: first))
                 ORDER BY date
                 """).all()
             for row in rows {

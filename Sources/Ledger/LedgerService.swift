@@ -101,7 +101,8 @@ public struct LedgerService: Sendable {
     /// The chart by code, read as plain rows: decoding Fluent models (by reflection) was the largest single cost of
     /// an HTTP posting. `named`: only the accounts whose code or full name is in the set, which is all a posting
     /// reads, so its cost does not grow with the chart.
-    static func accounts(on db: any Database, includeArchived: Bool = true, named: Set<String>? = nil) async throws -> [Account] {
+    static func accounts(on db: any Database, includeArchived: Bool = true,
+                         named: Set<String>? = nil) async throws -> [Account] {
         guard let named else { return try await accounts(on: db, includeArchived: includeArchived, among: nil) }
         var found: [String: Account] = [:]
         for chunk in named.sorted().chunked(500) {
@@ -112,7 +113,8 @@ public struct LedgerService: Sendable {
         return found.values.sorted { $0.code < $1.code }
     }
 
-    private static func accounts(on db: any Database, includeArchived: Bool, among names: [String]?) async throws -> [Account] {
+    private static func accounts(on db: any Database, includeArchived: Bool,
+                                 among names: [String]?) async throws -> [Account] {
         var query = db.sql.select()
             .columns("id", "code", "name", "full_name", "type", "subtype", "parent_id", "is_header", "archived", "currency")
             .from(AccountModel.schema)

@@ -119,7 +119,9 @@ extension LedgerService {
             let sums = try await ledger.balanceSums(asOf: date).sorted { ($0.key.account.uuidString, $0.key.currency) <
                 ($1.key.account.uuidString, $1.key.currency) }
             let foreign = Set(sums.compactMap { Currency(code: $0.key.currency) }).subtracting([company.currency])
-            let rates = try await RateTable.load(on: tx, for: Dictionary(uniqueKeysWithValues: foreign.map { ($0, date...date) }))
+            let rates = try await RateTable.load(on: tx, for: Dictionary(uniqueKeysWithValues: foreign.map {
+                ($0, date...date)
+            }))
             for (key, value) in sums where key.currency != company.currency.code {
                 guard let account = accounts[key.account], account.type == .asset || account.type == .liability,
                       let currency = Currency(code: key.currency), value.0 != 0 || value.1 != 0 else { continue }

@@ -90,8 +90,9 @@ struct Migrate: AsyncParsableCommand {
         try await withApplication(migrate: false) { app, config in
             let applied = try await migrateUnderLock(app)
             for name in applied { print("applied \(name)") }
+            let count = "\(applied.count) migration\(applied.count == 1 ? "" : "s") applied"
             print(applied.isEmpty ? "migrations were already up to date on \(config.database)"
-                                  : "\(applied.count) migration\(applied.count == 1 ? "" : "s") applied; up to date on \(config.database)")
+                                  : "\(count); up to date on \(config.database)")
         }
     }
 }

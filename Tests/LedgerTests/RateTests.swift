@@ -43,7 +43,8 @@ struct RateTests {
             var csv = "currency,date,rate\n"
             var day = CivilDate(2025, 1, 1)
             while day <= CivilDate(2026, 12, 31) {  // two years of daily USD rates, and GBP beside them
-                if day.month != 3 { csv += "USD,\(day),1.\(day.month)\(day.day < 10 ? "0" : "")\(day.day)\nGBP,\(day),2\n" }
+                let day2 = day.day < 10 ? "0\(day.day)" : "\(day.day)"  // USD on 2026-02-01 is 1.201
+                if day.month != 3 { csv += "USD,\(day),1.\(day.month)\(day2)\nGBP,\(day),2\n" }
                 day = day.addingDays(1)
             }
             _ = try await ledger.setRates(try LedgerService.ratesCSV(csv), source: "rates.csv", by: .system)
@@ -68,9 +69,11 @@ struct RateTests {
             #expect(functional == [123, 141, 300, 120, 110])
             // Before the first rate on file there is none, and the whole batch is refused.
             let error = await #expect(throws: DomainError.self) {
-                _ = try await ledger.post(batch: [usd(CivilDate(2026, 5, 5)), usd(CivilDate(2024, 12, 31))], by: .system)
+                _ = try await ledger.post(batch: [usd(CivilDate(2026, 5, 5)), usd(CivilDate(2024, 12, 31))],
+                                          by: .system)
             }
-            #expect(error?.items.map { "\($0.index ?? -1) \($0.code)" } == ["1 ledger.rate.missing", "1 ledger.rate.missing"])
+            #expect(error?.items.map { "\($0.index ?? -1) \($0.code)" }
+                    == ["1 ledger.rate.missing", "1 ledger.rate.missing"])
             #expect(try await ledger.verifyBooks().isEmpty)
         }
     }

@@ -78,7 +78,7 @@ public func migrateUnderLock(_ app: Application) async throws -> [String] {
     @Sendable func run() async throws -> [String] {
         try await app.migrator.setupIfNeeded().get()
         let pending = try await app.migrator.previewPrepareBatch().get().map { $0.0.name }
-        try await app.autoMigrate()
+        try await app.migrator.prepareBatch().get()  // what autoMigrate does after the setup above
         return pending
     }
     let db = app.db

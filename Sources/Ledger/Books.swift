@@ -11,8 +11,8 @@ struct Books {
     let company: Company
     let rules: EntryRules.Context
 
-    static func load(on db: any Database, for batch: [ProposedEntry]) async throws -> Books {
-        let company = try await LedgerService.requireCompany(on: db)
+    static func load(on db: any Database, context: PlatformContext, for batch: [ProposedEntry]) async throws -> Books {
+        let company = try await LedgerService(db: db, context: context).requireCompany()
         var names: Set<String> = []
         var months: Set<String> = []
         var rateDates: [Currency: ClosedRange<CivilDate>] = [:]

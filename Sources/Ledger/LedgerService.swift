@@ -17,12 +17,26 @@ public struct LedgerService: Sendable {
 
     // MARK: Company
 
-    public func company() async throws -> Company? { try await Self.company(on: db) }
+    /// The company, read once per process: its row is written once, at set-up, and never changed (its details
+    /// live in settings), while every posting and report asks for it.
+    public func company() async throws -> Company? {
+        let db = db
+        return try await context.settled.value("ledger.company", keep: !db.inTransaction) {
+            try await Self.company(on: db)
+        }
+    }
 
-    public func requireCompany() async throws -> Company { try await Self.requireCompany(on: db) }
+    /// The company, or `ledger.company.missing` (409) before it is set up.
+    public func requireCompany() async throws -> Company {
+        guard let company = try await company() else { throw Self.companyMissing }
+        return company
+    }
 
-    /// Read as a plain row: every posting asks (measured: Fluent's reflective model decoding was 2 % of a server
-    /// under single-entry posting load).
+    static let companyMissing = DomainError(.conflict, "ledger.company.missing",
+                                            "Set the company up first (keel company init, or the setup page)")
+
+    /// Read as a plain row (measured: Fluent's reflective model decoding was 2 % of a server under single-entry
+    /// posting load).
     static func company(on db: any Database) async throws -> Company? {
         guard let row = try await db.sql.select().columns("name", "currency", "time_zone", "fiscal_year_start_month")
             .from(CompanyModel.schema).where("id", .equal, 1).first(),
@@ -32,15 +46,6 @@ public struct LedgerService: Sendable {
         return Company(name: try row.decode(column: "name", as: String.self), currency: currency,
                        timeZone: try row.decode(column: "time_zone", as: String.self),
                        fiscalYearStartMonth: try row.decode(column: "fiscal_year_start_month", as: Int.self))
-    }
-
-    /// The company, or `ledger.company.missing` (409) before it is set up.
-    static func requireCompany(on db: any Database) async throws -> Company {
-        guard let company = try await company(on: db) else {
-            throw DomainError(.conflict, "ledger.company.missing",
-                              "Set the company up first (keel company init, or the setup page)")
-        }
-        return company
     }
 
     /// Sets the company up once and loads the standard chart of accounts.

@@ -63,7 +63,7 @@ struct PostingEngine {
     enum AuditMode { case perEntry, batch(String), none }
 
     func post(_ batch: [ProposedEntry], audit mode: AuditMode) async throws -> [PostingResult] {
-        let books = try await Books.load(on: db, for: batch)
+        let books = try await Books.load(on: db, context: context, for: batch)
         // Only an entry with an idempotency key needs its content's hash (to tell a replay from a reuse).
         let hashes = try batch.map { $0.idempotencyKey == nil ? nil : try Self.contentHash($0) }
         let earlier = try await earlierPostings(keys: batch.compactMap(\.idempotencyKey))

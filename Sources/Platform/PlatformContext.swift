@@ -2,6 +2,7 @@ import Crypto
 import Fluent
 import Foundation
 import Kernel
+import NIOConcurrencyHelpers
 import NIOPosix
 import Vapor
 
@@ -12,6 +13,9 @@ public struct PlatformContext: Sendable {
     public let events: EventHandlers
     /// Shares one durable commit among small writes that arrive together (single postings over HTTP).
     public let groupCommit = GroupCommit()
+    /// Facts that never change once the database has them (the company once set up), so hot paths read them
+    /// from the database once per process.
+    public let settled = SettledFacts()
 
     public init(config: KeelConfig, clock: any Clock = SystemClock(), events: EventHandlers = EventHandlers()) {
         self.config = config
@@ -57,6 +61,24 @@ public struct PlatformContext: Sendable {
     public func publish<Payload: Encodable & Sendable>(_ type: String, _ payload: Payload,
                                                        on db: any Database) async throws {
         try await Outbox.publish(type, payload, on: db, clock: clock)
+    }
+}
+
+/// Values read from the database that, once there, are never updated or deleted: kept after the first read so that
+/// every request need not read them again. An absent value is never kept (another process may set it up), nor is
+/// one read inside a transaction (it may yet roll back).
+public final class SettledFacts: Sendable {
+    private let values = NIOLockedValueBox<[String: any Sendable]>([:])
+
+    public init() {}
+
+    /// The value kept under `key`, or the one `read` finds, kept if it is not `nil` and `keep` is true (pass
+    /// `!db.inTransaction`).
+    public func value<T: Sendable>(_ key: String, keep: Bool, read: () async throws -> T?) async rethrows -> T? {
+        if let known = values.withLockedValue({ $0[key] }) as? T { return known }
+        guard let found = try await read() else { return nil }
+        if keep { values.withLockedValue { $0[key] = found } }
+        return found
     }
 }
 

@@ -39,6 +39,30 @@ struct LedgerServiceTests {
         }
     }
 
+    @Test("The company is read once it is set up, never from a transaction that rolled back")
+    func companyKeptOnceSettled() async throws {
+        struct Undo: Error {}
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            #expect(try await ledger.company() == nil)
+            await #expect(throws: Undo.self) {
+                try await writeTransaction(db) { tx in
+                    let inside = LedgerService(db: tx, context: context)
+                    _ = try await inside.setUpCompany(name: "Gone GmbH", currency: "CHF", by: .system)
+                    #expect(try await inside.company()?.name == "Gone GmbH")
+                    throw Undo()
+                }
+            }
+            #expect(try await ledger.company() == nil)
+            #expect(await domainErrorCode { _ = try await ledger.requireCompany() } == "ledger.company.missing")
+            _ = try await books(db, context)
+            #expect(try await ledger.company()?.currency == .eur)
+            // Kept: a row changed behind Keel's back (which Keel never does) is not read again.
+            try await db.sql.raw("UPDATE ledger_company SET name = 'Changed'").run()
+            #expect(try await ledger.company()?.name == "Test GmbH")
+        }
+    }
+
     @Test("Posting numbers entries gap-free per journal and year and keeps balances")
     func posting() async throws {
         try await withTestDatabase { db, context in

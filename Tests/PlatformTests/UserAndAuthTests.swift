@@ -80,17 +80,44 @@ struct UserServiceTests {
 
 @Suite("Sign-in, sessions and tokens")
 struct AuthServiceTests {
+    @Test("A session ends when it expires; one whose user must change the password says so")
+    func sessionExpiry() async throws {
+        let clock = MutableClock()
+        try await withTestDatabase(clock: clock) { db, context in
+            let auth = AuthService(db: db, context: context)
+            let created = try await UserService(db: db, context: context)
+                .create(.init(username: "hal", roles: ["employee"]), by: .system)
+            let (cookie, _) = try await auth.signIn(username: "hal", password: try #require(created.password),
+                                                    remoteAddress: nil)
+            #expect(try await auth.session(token: cookie)?.mustChangePassword == true)
+            clock.advance(by: Double(context.config.sessionHours) * 3600 - 1)
+            #expect(try await auth.session(token: cookie) != nil)
+            clock.advance(by: 2)
+            #expect(try await auth.session(token: cookie) == nil)
+        }
+    }
+
     @Test("A disabled user's session and token stop working at once")
     func disabledUser() async throws {
         try await withTestDatabase { db, context in
             let users = UserService(db: db, context: context)
             let auth = AuthService(db: db, context: context)
             try await users.create(.init(username: "root", roles: ["admin"], password: "long enough pw"), by: .system)
-            try await users.create(.init(username: "eve", roles: ["employee"], password: "long enough pw"), by: .system)
-            let (cookie, _) = try await auth.signIn(username: "eve", password: "long enough pw", remoteAddress: "10.0.0.1")
-            let token = try await auth.createToken(username: "eve", name: "script", scopes: [], expiresInDays: 5, by: .system)
-            #expect(try await auth.session(token: cookie) != nil)
-            #expect(try await auth.principal(bearer: token.secret)?.username == "eve")
+            try await users.create(.init(username: "eve", roles: ["employee", "auditor"], password: "long enough pw"),
+                                   by: .system)
+            let (cookie, opened) = try await auth.signIn(username: "eve", password: "long enough pw", remoteAddress: "10.0.0.1")
+            let token = try await auth.createToken(username: "eve", name: "script", scopes: ["audit:read"],
+                                                   expiresInDays: 5, by: .system)
+            // The session and the token are each read with their user and roles in one query: every field counts.
+            let session = try #require(try await auth.session(token: cookie))
+            #expect(session.sessionID == opened.sessionID && session.csrfToken == opened.csrfToken)
+            #expect(!session.mustChangePassword && session.principal.tokenScopes == nil)
+            #expect(session.principal == opened.principal && session.principal.roles == ["employee", "auditor"])
+            #expect(session.principal.can(Permission("audit", .read)) && !session.principal.can(Permission("users", .admin)))
+            let viaToken = try #require(try await auth.principal(bearer: token.secret))
+            #expect(viaToken.username == "eve" && viaToken.roles == ["employee", "auditor"])
+            #expect(viaToken.tokenScopes == ["audit:read"] && viaToken.can(Permission("audit", .read)))
+            #expect(viaToken.permissions == session.principal.permissions)
             _ = try await users.disable(username: "eve", by: .system)
             #expect(try await auth.session(token: cookie) == nil)
             #expect(try await auth.principal(bearer: token.secret) == nil)

@@ -78,13 +78,27 @@ public struct AuthService: Sendable {
     /// The session for a cookie value, if it exists, has not expired, and its user is still enabled.
     public func session(token: String) async throws -> SessionInfo? {
         guard !token.isEmpty, token.count < 200 else { return nil }
-        guard let row = try await SessionModel.query(on: db).filter(\.$tokenHash == Secrets.sha256(token)).first(),
-              row.expiresAt > context.clock.now(),
-              let user = try await UserModel.find(row.userID, on: db), user.disabledAt == nil,
-              let principal = try await UserService.principal(userID: row.userID, on: db) else { return nil }
-        return SessionInfo(sessionID: row.id!, principal: principal, csrfToken: row.csrfToken,
-                           mustChangePassword: user.mustChangePassword)
+        // Every page asks this: the session, its user and the user's roles in one read.
+        let rows = try await db.sql.raw("""
+            SELECT s.id AS session_id, s.user_id AS user_id, s.csrf_token AS csrf_token, s.expires_at AS expires_at,
+                   u.must_change_password AS must_change_password, \(unsafeRaw: Self.userColumns)
+            FROM sessions s JOIN users u ON u.id = s.user_id \(unsafeRaw: Self.rolesJoin)
+            WHERE s.token_hash = \(bind: Secrets.sha256(token))
+            """).all()
+        guard let row = rows.first, try row.decode(column: "expires_at", as: Date.self) > context.clock.now(),
+              let principal = try UserService.principal(userID: try row.decode(column: "user_id", as: UUID.self),
+                                                        rows: rows, tokenScopes: nil) else { return nil }
+        return SessionInfo(sessionID: try row.decode(column: "session_id", as: UUID.self), principal: principal,
+                           csrfToken: try row.decode(column: "csrf_token", as: String.self),
+                           mustChangePassword: try row.decode(column: "must_change_password", as: Bool.self))
     }
+
+    /// The user's columns that `UserService.principal(userID:rows:tokenScopes:)` reads, from `users u` joined
+    /// with its roles by `rolesJoin`.
+    private static let userColumns = """
+        u.username AS username, u.disabled_at AS disabled_at, ur.role_name AS role, r.permissions AS permissions
+        """
+    private static let rolesJoin = "LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.name = ur.role_name"
 
     public func signOut(token: String) async throws {
         let context = context
@@ -242,23 +256,27 @@ public struct AuthService: Sendable {
     /// The principal behind a bearer token: `nil` if unknown, revoked, expired, or its user is disabled.
     public func principal(bearer secret: String) async throws -> Principal? {
         guard secret.hasPrefix(Self.tokenPrefix), secret.count < 200 else { return nil }
-        // Read as a plain row: this runs on every API request.
-        guard let row = try await db.sql.select()
-            .columns("id", "user_id", "scopes", "expires_at", "revoked_at", "last_used_at").from(APITokenModel.schema)
-            .where("token_hash", .equal, Secrets.sha256(secret)).first(),
-              try row.decode(column: "revoked_at", as: Date?.self) == nil else { return nil }
+        // Every API request asks this: the token, its user and the user's roles in one read, as plain rows.
+        let rows = try await db.sql.raw("""
+            SELECT t.id AS token_id, t.user_id AS user_id, t.scopes AS scopes, t.expires_at AS expires_at,
+                   t.revoked_at AS revoked_at, t.last_used_at AS last_used_at, \(unsafeRaw: Self.userColumns)
+            FROM api_tokens t JOIN users u ON u.id = t.user_id \(unsafeRaw: Self.rolesJoin)
+            WHERE t.token_hash = \(bind: Secrets.sha256(secret))
+            """).all()
+        guard let row = rows.first, try row.decode(column: "revoked_at", as: Date?.self) == nil else { return nil }
         let now = context.clock.now()
         if let expires = try row.decode(column: "expires_at", as: Date?.self), expires <= now { return nil }
+        let scopes = Set(try row.decode(column: "scopes", as: String.self).split(separator: " ").map(String.init))
+        guard let principal = try UserService.principal(userID: try row.decode(column: "user_id", as: UUID.self),
+                                                        rows: rows, tokenScopes: scopes) else { return nil }
         if try row.decode(column: "last_used_at", as: Date?.self).map({ now.timeIntervalSince($0) > 60 }) ?? true {
             // A write: through the writer, so it queues behind posting rather than polling SQLite's lock.
-            let id = try row.decode(column: "id", as: UUID.self)
+            let id = try row.decode(column: "token_id", as: UUID.self)
             try await writeTransaction(db) { tx in
                 try await tx.sql.update("api_tokens").set("last_used_at", to: now).where("id", .equal, id).run()
             }
         }
-        let scopes = Set(try row.decode(column: "scopes", as: String.self).split(separator: " ").map(String.init))
-        return try await UserService.principal(userID: try row.decode(column: "user_id", as: UUID.self), on: db,
-                                               tokenScopes: scopes)
+        return principal
     }
 
     static func isValidScope(_ scope: String) -> Bool {

@@ -180,6 +180,13 @@ public struct UserService: Sendable {
             FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.name = ur.role_name
             WHERE u.id = \(bind: userID)
             """).all()
+        return try principal(userID: userID, rows: rows, tokenScopes: tokenScopes)
+    }
+
+    /// The principal from rows of one user joined with its roles (one row per role, or one with no role), which
+    /// carry the columns `username`, `disabled_at`, `role` and `permissions`; `nil` if there are none or the user
+    /// is disabled. Sign-in checks read the user this way in the same query as their token or session.
+    static func principal(userID: UUID, rows: [any SQLRow], tokenScopes: Set<String>?) throws -> Principal? {
         guard let first = rows.first, try first.decode(column: "disabled_at", as: Date?.self) == nil else { return nil }
         var roleNames = Set<String>()
         var permissions = Set<Permission>()

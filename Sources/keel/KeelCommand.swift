@@ -2,12 +2,28 @@ import ArgumentParser
 import Foundation
 import Kernel
 import Ledger
+import NIOCore
+import NIOPosix
 import Platform
 import Vapor
 import Web
 
-/// `keel`: the one binary. It boots Vapor itself; argv never reaches Vapor's own command system.
+/// The process's entry. For `keel serve`, Swift Concurrency's tasks run on NIO's event loops (as in Vapor's own
+/// template): a request awaiting a query resumes on the loop that completed it instead of waking a thread of a
+/// second pool (measured: `/healthz` 5,600 -> 8,000 /s, an authenticated API read +20-30 %). Other commands keep
+/// the default pool: an import's parsing then overlaps its writes (it ran about 10 % slower on the loops). This
+/// must be the first thing the process does.
 @main
+enum Entrypoint {
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == "serve" {
+            _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        await KeelCommand.main()
+    }
+}
+
+/// `keel`: the one binary. It boots Vapor itself; argv never reaches Vapor's own command system.
 struct KeelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",

@@ -81,8 +81,8 @@ public struct AuthService: Sendable {
         // Every page asks this: the session, its user and the user's roles in one read.
         let rows = try await db.sql.raw("""
             SELECT s.id AS session_id, s.user_id AS user_id, s.csrf_token AS csrf_token, s.expires_at AS expires_at,
-                   u.must_change_password AS must_change_password, \(unsafeRaw: Self.userColumns)
-            FROM sessions s JOIN users u ON u.id = s.user_id \(unsafeRaw: Self.rolesJoin)
+                   u.must_change_password AS must_change_password, \(unsafeRaw: UserService.userColumns)
+            FROM sessions s JOIN users u ON u.id = s.user_id \(unsafeRaw: UserService.rolesJoin)
             WHERE s.token_hash = \(bind: Secrets.sha256(token))
             """).all()
         guard let row = rows.first, try row.decode(column: "expires_at", as: Date.self) > context.clock.now(),
@@ -92,13 +92,6 @@ public struct AuthService: Sendable {
                            csrfToken: try row.decode(column: "csrf_token", as: String.self),
                            mustChangePassword: try row.decode(column: "must_change_password", as: Bool.self))
     }
-
-    /// The user's columns that `UserService.principal(userID:rows:tokenScopes:)` reads, from `users u` joined
-    /// with its roles by `rolesJoin`.
-    private static let userColumns = """
-        u.username AS username, u.disabled_at AS disabled_at, ur.role_name AS role, r.permissions AS permissions
-        """
-    private static let rolesJoin = "LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.name = ur.role_name"
 
     public func signOut(token: String) async throws {
         let context = context
@@ -259,8 +252,8 @@ public struct AuthService: Sendable {
         // Every API request asks this: the token, its user and the user's roles in one read, as plain rows.
         let rows = try await db.sql.raw("""
             SELECT t.id AS token_id, t.user_id AS user_id, t.scopes AS scopes, t.expires_at AS expires_at,
-                   t.revoked_at AS revoked_at, t.last_used_at AS last_used_at, \(unsafeRaw: Self.userColumns)
-            FROM api_tokens t JOIN users u ON u.id = t.user_id \(unsafeRaw: Self.rolesJoin)
+                   t.revoked_at AS revoked_at, t.last_used_at AS last_used_at, \(unsafeRaw: UserService.userColumns)
+            FROM api_tokens t JOIN users u ON u.id = t.user_id \(unsafeRaw: UserService.rolesJoin)
             WHERE t.token_hash = \(bind: Secrets.sha256(secret))
             """).all()
         guard let row = rows.first, try row.decode(column: "revoked_at", as: Date?.self) == nil else { return nil }

@@ -176,12 +176,17 @@ public struct UserService: Sendable {
         async throws -> Principal? {
         // Every request asks this: one read of the user with its roles, as plain rows (no model decoding).
         let rows = try await db.sql.raw("""
-            SELECT u.username AS username, u.disabled_at AS disabled_at, ur.role_name AS role, r.permissions AS permissions
-            FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.name = ur.role_name
-            WHERE u.id = \(bind: userID)
+            SELECT \(unsafeRaw: userColumns) FROM users u \(unsafeRaw: rolesJoin) WHERE u.id = \(bind: userID)
             """).all()
         return try principal(userID: userID, rows: rows, tokenScopes: tokenScopes)
     }
+
+    /// The user's columns that `principal(userID:rows:tokenScopes:)` reads, from `users u` joined with its roles
+    /// by `rolesJoin`; sign-in checks select them beside their session's or token's own.
+    static let userColumns = """
+        u.username AS username, u.disabled_at AS disabled_at, ur.role_name AS role, r.permissions AS permissions
+        """
+    static let rolesJoin = "LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.name = ur.role_name"
 
     /// The principal from rows of one user joined with its roles (one row per role, or one with no role), which
     /// carry the columns `username`, `disabled_at`, `role` and `permissions`; `nil` if there are none or the user

@@ -43,18 +43,27 @@ struct Books {
         return Books(company: company, rules: context)
     }
 
-    /// Opens the months a batch touches that have no period yet (a first posting opens its month), then reads
-    /// their states under a share lock on PostgreSQL, so a concurrent close waits until the batch commits.
-    /// On SQLite the write transaction already excludes every other writer.
+    /// Reads the states of the months a batch touches, under a share lock on PostgreSQL so a concurrent close
+    /// waits until the batch commits (on SQLite the write transaction already excludes every other writer), and
+    /// opens those that have no period yet (a first posting opens its month). Usually every month exists, and
+    /// this is one statement.
     static func lockPeriods(_ months: Set<String>, on db: any Database) async throws -> [String: PeriodState] {
-        let sorted = months.sorted()
-        for chunk in sorted.chunked(500) {
+        var states = try await periodStates(months.sorted(), on: db)
+        let missing = months.filter { states[$0] == nil }.sorted()
+        guard !missing.isEmpty else { return states }
+        for chunk in missing.chunked(500) {
             var insert = db.sql.insert(into: "ledger_periods").columns("id", "month", "state")
             for month in chunk { insert = insert.values(SQLBind(UUID.v7()), SQLBind(month), SQLBind("open")) }
             try await insert.ignoringConflicts(with: ["month"]).run()
         }
+        // Read back rather than assume "open": on PostgreSQL another transaction may have made the row first.
+        states.merge(try await periodStates(missing, on: db)) { _, new in new }
+        return states
+    }
+
+    private static func periodStates(_ months: [String], on db: any Database) async throws -> [String: PeriodState] {
         var states: [String: PeriodState] = [:]
-        for chunk in sorted.chunked(500) {
+        for chunk in months.chunked(500) {
             var select = db.sql.select().columns("month", "state").from("ledger_periods")
                 .where(SQLIdentifier("month"), .in, SQLBind.group(Array(chunk))).orderBy("month")
             if db.isPostgres { select = select.lockingClause(SQLLockingClause.share) }

@@ -11,10 +11,10 @@ import Testing
 struct GroupCommitTests {
     struct Refused: Error, Equatable { let index: Int }
 
-    /// Which transaction a statement runs in: PostgreSQL's id, or SQLite's write-lock counter (one per transaction).
+    /// Which transaction a statement runs in: PostgreSQL's id, or the number of the SQLite writer's transaction.
     static func transaction(_ tx: any Database) async throws -> Int64 {
-        let sql = tx.isPostgres ? "SELECT txid_current() AS t" : "SELECT n AS t FROM keel_write_lock WHERE id = 1"
-        return try await tx.sql.raw(SQLQueryString(sql)).first()!.decode(column: "t", as: Int64.self)
+        if let writer = tx as? WriterTransaction { return writer.number }
+        return try await tx.sql.raw("SELECT txid_current() AS t").first()!.decode(column: "t", as: Int64.self)
     }
 
     @Test("Writes that arrive together share a transaction; a failing one is rolled back alone and hears its error")

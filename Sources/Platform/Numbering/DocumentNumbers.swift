@@ -23,16 +23,7 @@ public enum DocumentNumbers {
         precondition(db.inTransaction, "document numbers are taken inside the write transaction of the document")
         precondition(!series.isEmpty && series.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" },
                      "series names are plain words")
-        try await db.sql.raw("""
-            INSERT INTO document_sequences (id, series, year, next_value)
-            VALUES (\(bind: UUID.v7()), \(bind: series), \(bind: year), 1)
-            ON CONFLICT (series, year) DO NOTHING
-            """).run()
-        guard let row = try await db.sql.raw("""
-            UPDATE document_sequences SET next_value = next_value + 1
-            WHERE series = \(bind: series) AND year = \(bind: year) RETURNING next_value
-            """).first() else { preconditionFailure("sequence row vanished inside its transaction") }
-        return try row.decode(column: "next_value", as: Int64.self) - 1
+        return try await take(1, of: series, year: year, on: db)
     }
 }
 
@@ -40,15 +31,19 @@ extension DocumentNumbers {
     /// Reserves `count` consecutive numbers of a series in one statement (for batch posting); returns the first.
     public static func reserve(_ series: String, year: Int, count: Int, on db: any Database) async throws -> Int64 {
         precondition(db.inTransaction && count > 0, "numbers are reserved inside the batch's write transaction")
-        try await db.sql.raw("""
-            INSERT INTO document_sequences (id, series, year, next_value)
-            VALUES (\(bind: UUID.v7()), \(bind: series), \(bind: year), 1)
-            ON CONFLICT (series, year) DO NOTHING
-            """).run()
+        return try await take(count, of: series, year: year, on: db)
+    }
+
+    /// Takes `count` consecutive numbers in one statement: the series' row is created at its first use and
+    /// advanced otherwise (the row lock it takes on PostgreSQL orders concurrent takers). Returns the first.
+    static func take(_ count: Int, of series: String, year: Int, on db: any Database) async throws -> Int64 {
+        let count = Int64(count)
         guard let row = try await db.sql.raw("""
-            UPDATE document_sequences SET next_value = next_value + \(bind: Int64(count))
-            WHERE series = \(bind: series) AND year = \(bind: year) RETURNING next_value
-            """).first() else { preconditionFailure("sequence row vanished inside its transaction") }
-        return try row.decode(column: "next_value", as: Int64.self) - Int64(count)
+            INSERT INTO document_sequences (id, series, year, next_value)
+            VALUES (\(bind: UUID.v7()), \(bind: series), \(bind: year), \(bind: 1 + count))
+            ON CONFLICT (series, year) DO UPDATE SET next_value = document_sequences.next_value + \(bind: count)
+            RETURNING next_value
+            """).first() else { preconditionFailure("an upsert with RETURNING returns its row") }
+        return try row.decode(column: "next_value", as: Int64.self) - count
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import KeelTesting
 import Kernel
 import Logging
+import NIOConcurrencyHelpers
 @testable import Platform
 import SQLKit
 import Testing
@@ -93,6 +94,45 @@ struct OutboxTests {
                 #expect((entry.failedAt != nil) == (attempt == Outbox.attemptsMax))
             }
             #expect(try await Settings.get("handler.wrote", on: db) == nil)
+        }
+    }
+}
+
+extension OutboxTests {
+    @Test("Due events are delivered in one transaction; a failing one is rolled back alone, audit and all, and retried")
+    func batch() async throws {
+        try await withTestDatabase { db, context in
+            struct Refused: Error {}
+            let transactions = NIOLockedValueBox<Set<Int64>>([])
+            let hooksRun = NIOLockedValueBox<[String]>([])
+            context.events.on("thing.happened") { event, tx in
+                let transaction = try await GroupCommitTests.transaction(tx)
+                transactions.withLockedValue { _ = $0.insert(transaction) }
+                let name = try JSONDecoder().decode(Payload.self, from: Data(event.payload.utf8)).name
+                try await Settings.set("handled.\(name)", "yes", on: tx)
+                try await context.audit(tx, .system, "thing.handle", entity: "thing", id: name,
+                                        before: nil as Payload?, after: Payload(name: name))
+                CommitHooks.afterCommit { hooksRun.withLockedValue { $0.append(name) } }
+                if name == "b" { throw Refused() }
+            }
+            for name in ["a", "b", "c"] {
+                try await writeTransaction(db) { tx in try await context.publish("thing.happened", Payload(name: name), on: tx) }
+            }
+            let logger = Logger(label: "test")
+            #expect(try await Outbox.dispatch(on: db, handlers: context.events, clock: context.clock, logger: logger) == 2)
+            #expect(transactions.withLockedValue { $0.count } == 1)
+            #expect(hooksRun.withLockedValue { $0 } == ["a", "c"])
+            #expect(try await Settings.get("handled.a", on: db) == "yes")
+            #expect(try await Settings.get("handled.b", on: db) == nil)
+            #expect(try await Settings.get("handled.c", on: db) == "yes")
+            let recent = try await Outbox.recent(on: db)
+            let failed = try #require(recent.first { $0.deliveredAt == nil })
+            #expect(failed.event.attempts == 1 && failed.lastError?.contains("Refused") == true && failed.failedAt == nil)
+            #expect(recent.filter { $0.deliveredAt != nil }.count == 2)
+            // The rolled-back audit record left no trace: the chain and its head file agree.
+            let report = try await AuditVerifier.verify(on: db, headPath: context.config.auditHeadPath)
+            #expect(report.isIntact, "\(report)")
+            #expect(report.warning == nil)
         }
     }
 }

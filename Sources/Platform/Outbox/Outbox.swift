@@ -57,49 +57,54 @@ public enum Outbox {
         try await row.create(on: db)
     }
 
-    /// Delivers due events one by one, each in its own transaction with its handlers' writes, so a handler's
-    /// work and the "delivered" mark commit together. A failure rolls the handler back and schedules a retry
-    /// (2^attempts seconds, capped at an hour); after `attemptsMax` tries the event is marked failed.
-    /// Returns how many events were delivered.
+    /// Delivers the due events, up to `batchMax`, in one write transaction, each in a savepoint of its own with its
+    /// handlers' writes, so a handler's work and the "delivered" mark commit together and a steady flow of events
+    /// costs one commit per batch rather than one per event. A failure rolls that event's handlers back to its
+    /// savepoint and schedules a retry (2^attempts seconds, capped at an hour); after `attemptsMax` tries the event
+    /// is marked failed. Returns how many events were delivered.
     @discardableResult
     public static func dispatch(on db: any Database, handlers: EventHandlers, clock: any Clock,
                                 logger: Logger, batchMax: Int = 100) async throws -> Int {
-        var delivered = 0
-        for _ in 0..<batchMax {
-            let outcome = try await deliverOne(on: db, handlers: handlers, clock: clock)
-            switch outcome {
-            case .none: return delivered
-            case .delivered: delivered += 1
-            case .failed(let id, let attempts, let error):
-                logger.warning("event \(id) failed (attempt \(attempts)): \(error)")
-                try await recordFailure(id: id, attempts: attempts, error: error, on: db, clock: clock)
+        let due = try await OutboxModel.query(on: db).filter(\.$deliveredAt == nil).filter(\.$failedAt == nil)
+            .filter(\.$nextAttemptAt <= clock.now()).sort(\.$id).limit(batchMax).all().map(\.event)
+        guard !due.isEmpty else { return 0 }
+        let outcome = try await writeTransaction(db) { tx -> (delivered: Int, failed: [(UUID, Int, String)]) in
+            func savepoint(_ verb: String) async throws {
+                try await tx.sql.raw(SQLQueryString("\(unsafeRaw: verb) keel_outbox_event")).run()
             }
-        }
-        return delivered
-    }
-
-    enum Outcome: Sendable { case none, delivered, failed(UUID, Int, String) }
-
-    static func deliverOne(on db: any Database, handlers: EventHandlers, clock: any Clock) async throws -> Outcome {
-        let claimed: OutboxEvent? = try await claimNext(on: db, clock: clock)
-        guard let claimed else { return .none }
-        do {
-            try await writeTransaction(db) { tx in
-                // Re-check inside the transaction (and lock the row on PostgreSQL): another node may have won.
-                guard try await lockPending(claimed.id, on: tx, clock: clock) else { return }
-                for handler in handlers.handlers(for: claimed.type) { try await handler(claimed, tx) }
-                try await tx.sql.update("outbox_events").set("delivered_at", to: clock.now())
-                    .set("attempts", to: claimed.attempts + 1).where("id", .equal, claimed.id).run()
+            var delivered = 0
+            var failed: [(UUID, Int, String)] = []
+            for event in due {
+                // Each event's after-commit work is kept apart, and joins the transaction's only if it succeeded.
+                let hooks = CommitHooks()
+                try await savepoint("SAVEPOINT")
+                do {
+                    // Re-check inside the transaction (and lock the row on PostgreSQL): another node may have won.
+                    guard try await lockPending(event.id, on: tx, clock: clock) else {
+                        try await savepoint("RELEASE SAVEPOINT")
+                        continue
+                    }
+                    try await CommitHooks.$current.withValue(hooks) {
+                        for handler in handlers.handlers(for: event.type) { try await handler(event, tx) }
+                    }
+                    try await tx.sql.update("outbox_events").set("delivered_at", to: clock.now())
+                        .set("attempts", to: event.attempts + 1).where("id", .equal, event.id).run()
+                    try await savepoint("RELEASE SAVEPOINT")
+                    CommitHooks.afterCommit(adopting: hooks)
+                    delivered += 1
+                } catch {
+                    try await savepoint("ROLLBACK TO SAVEPOINT")
+                    try await savepoint("RELEASE SAVEPOINT")
+                    let attempts = event.attempts + 1
+                    try await recordFailure(id: event.id, attempts: attempts, error: String(describing: error),
+                                            on: tx, clock: clock)
+                    failed.append((event.id, attempts, String(describing: error)))
+                }
             }
-            return .delivered
-        } catch {
-            return .failed(claimed.id, claimed.attempts + 1, String(describing: error))
+            return (delivered, failed)
         }
-    }
-
-    static func claimNext(on db: any Database, clock: any Clock) async throws -> OutboxEvent? {
-        try await OutboxModel.query(on: db).filter(\.$deliveredAt == nil).filter(\.$failedAt == nil)
-            .filter(\.$nextAttemptAt <= clock.now()).sort(\.$id).first()?.event
+        for (id, attempts, error) in outcome.failed { logger.warning("event \(id) failed (attempt \(attempts)): \(error)") }
+        return outcome.delivered
     }
 
     static func lockPending(_ id: UUID, on tx: any Database, clock: any Clock) async throws -> Bool {

@@ -120,8 +120,11 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
 
     func shutdown() async {
         state.withLockedValue { $0.closed = true }
-        for _ in 0..<3_000 where state.withLockedValue({ $0.running }) > 0 {
+        // Up to 30 s, as long as a transaction may wait for the connection.
+        var waited = 0
+        while state.withLockedValue({ $0.running }) > 0, waited < 3_000 {
             try? await Task.sleep(for: .milliseconds(10))
+            waited += 1
         }
         await databases.shutdownAsync()
         try? await threadPool.shutdownGracefully()

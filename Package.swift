@@ -24,6 +24,9 @@ let areaProducts: [String: [Target.Dependency]] = [
         vapor, fluent, sqlKit,
         .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
         .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+        // The SQLite writer's own connection (SQLiteWriterConnection) builds on these directly.
+        .product(name: "FluentSQL", package: "fluent-kit"),
+        .product(name: "SQLiteNIO", package: "sqlite-nio"),
         .product(name: "Crypto", package: "swift-crypto"),
     ],
     "Ledger": [fluent, sqlKit, .product(name: "Crypto", package: "swift-crypto")],
@@ -99,6 +102,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/vapor", from: "4.115.0"),
         .package(url: "https://github.com/vapor/fluent", from: "4.12.0"),
         .package(url: "https://github.com/vapor/fluent-sqlite-driver", from: "4.8.0"),
+        .package(url: "https://github.com/vapor/fluent-kit", from: "1.57.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver", from: "2.10.0"),
         .package(url: "https://github.com/vapor/sql-kit", from: "3.32.0"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),

@@ -53,8 +53,8 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 LUA
-# The demo leaves about 780 events in the outbox, which `keel serve` delivers 100 a second, each in a write
-# transaction of its own: measured straight away, the first seconds would share the writer with that backlog.
+# The demo leaves about 780 events in the outbox, which `keel serve` delivers in its first seconds (100 a second,
+# a hundred to a write transaction): measured straight away, the first seconds would share the writer with them.
 sleep "${SETTLE:-10}"
 echo "database: ${KEEL_DATABASE_URL%%:*}; wrk -t$threads -c$connections -d$duration"
 ${PERF_PID_FILE:+eval echo $server > $PERF_PID_FILE}

@@ -2,6 +2,7 @@ import FluentSQLiteDriver
 import Foundation
 import Kernel
 import Logging
+import NIOPosix
 import NIOConcurrencyHelpers
 @testable import Platform
 import SQLKit
@@ -16,13 +17,14 @@ struct SQLiteWriterTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("writer.sqlite").path
         let logger = Logger(label: "test")
-        let writer = SQLiteWriter(.sqlite(.file(path)))
-        try await writer.transaction(logger: logger) { tx in
+        let context = Self.context(path, logger)
+        let writer = SQLiteWriter(path: path)
+        try await writer.transaction(context) { tx in
             try await tx.sql.raw("CREATE TABLE probe (n INTEGER NOT NULL)").run()
         }
         let gate = NIOLockedValueBox<CheckedContinuation<Void, Never>?>(nil)
         // A transaction that is inside its work when the shutdown starts.
-        async let running: Void = writer.transaction(logger: logger) { tx in
+        async let running: Void = writer.transaction(context) { tx in
             #expect(tx.inTransaction)
             await withCheckedContinuation { continuation in gate.withLockedValue { $0 = continuation } }
             try await tx.sql.raw("INSERT INTO probe (n) VALUES (1)").run()
@@ -31,7 +33,7 @@ struct SQLiteWriterTests {
         async let closing: Void = writer.shutdown()
         while !writer.isShuttingDown { try await Task.sleep(for: .milliseconds(1)) }
         do {
-            try await writer.transaction(logger: logger) { tx in
+            try await writer.transaction(context) { tx in
                 try await tx.sql.raw("INSERT INTO probe (n) VALUES (2)").run()
             }
             Issue.record("a transaction began during shutdown")
@@ -43,11 +45,64 @@ struct SQLiteWriterTests {
         try await running
         await closing
 
-        let reader = SQLiteWriter(.sqlite(.file(path)))
-        let rows = try await reader.transaction(logger: logger) { tx in
+        let reader = SQLiteWriter(path: path)
+        let rows = try await reader.transaction(context) { tx in
             try await tx.sql.raw("SELECT n FROM probe ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) }
         }
         await reader.shutdown()
         #expect(rows == [1])
+    }
+
+    /// A database context for a writer outside an application.
+    static func context(_ path: String, _ logger: Logger) -> DatabaseContext {
+        DatabaseContext(configuration: DatabaseConfigurationFactory.sqlite(.file(path)).make(), logger: logger,
+                        eventLoop: MultiThreadedEventLoopGroup.singleton.any())
+    }
+
+    @Test("The writer's own connection: values round-trip, a reused statement takes new values, and a failing statement rolls the transaction back with SQLite's error")
+    func connection() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-writer-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("writer.sqlite").path
+        let context = Self.context(path, Logger(label: "test"))
+        let writer = SQLiteWriter(path: path)
+        defer { Task { await writer.shutdown() } }
+        try await writer.transaction(context) { tx in
+            try await tx.sql.raw("CREATE TABLE probe (n INTEGER PRIMARY KEY, t TEXT, r REAL, b BLOB)").run()
+        }
+        let texts = ["plain", "ünïcødé €", "a\u{0}b", ""]
+        try await writer.transaction(context) { tx in
+            for (n, text) in texts.enumerated() {
+                // One SQL text, four sets of values: the prepared statement is reset and re-bound each time.
+                try await tx.sql.raw("INSERT INTO probe (n, t, r, b) VALUES (\(bind: n), \(bind: text), \(bind: Double(n) / 4), \(bind: Data([UInt8(n), 0, 255])))").run()
+            }
+        }
+        let rows = try await writer.transaction(context) { tx in
+            try await tx.sql.raw("SELECT n, t, r, b, NULL AS empty FROM probe ORDER BY n").all().map { row in
+                #expect(try row.decodeNil(column: "empty"))
+                #expect(!row.contains(column: "absent"))
+                return (try row.decode(column: "t", as: String.self), try row.decode(column: "r", as: Double.self),
+                        try row.decode(column: "b", as: Data.self))
+            }
+        }
+        #expect(rows.map(\.0) == texts)
+        #expect(rows.map(\.1) == [0, 0.25, 0.5, 0.75])
+        #expect(rows.map(\.2) == (0..<4).map { Data([UInt8($0), 0, 255]) })
+
+        do {
+            try await writer.transaction(context) { tx in
+                try await tx.sql.raw("INSERT INTO probe (n, t) VALUES (10, 'kept?')").run()
+                try await tx.sql.raw("INSERT INTO probe (n, t) VALUES (0, 'duplicate key')").run()
+            }
+            Issue.record("a duplicate primary key was accepted")
+        } catch let error as SQLiteWriterError {
+            #expect(error.isConstraintFailure)
+            #expect(error.message.contains("UNIQUE constraint failed: probe.n"))
+        }
+        let count = try await writer.transaction(context) { tx in
+            try await tx.sql.raw("SELECT count(*) AS c FROM probe").first()!.decode(column: "c", as: Int.self)
+        }
+        #expect(count == texts.count)
     }
 }

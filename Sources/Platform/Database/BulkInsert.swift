@@ -58,7 +58,6 @@ public enum BulkInsert {
     }
 
     static func runSQLite(_ db: any Database, head: String, columns: Int, rows: ArraySlice<[SQLCell]>) async throws {
-        guard let sqlite = db as? any SQLiteDatabase else { preconditionFailure("a SQLite database speaks SQLite") }
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * columns)
         for row in rows {
@@ -71,7 +70,10 @@ public enum BulkInsert {
                 }
             }
         }
-        _ = try await sqlite.query(head + placeholders(rows.count, columns: columns), binds)
+        let sql = head + placeholders(rows.count, columns: columns)
+        if let writer = db as? WriterTransaction { return try writer.run(sql, binds) }
+        guard let sqlite = db as? any SQLiteDatabase else { preconditionFailure("a SQLite database speaks SQLite") }
+        _ = try await sqlite.query(sql, binds)
     }
 
     static func runPostgres(_ db: any Database, head: String, columns kinds: [SQLCell.Kind],

@@ -1,5 +1,6 @@
 import Fluent
 import FluentPostgresDriver
+import FluentSQL
 import FluentSQLiteDriver
 import Foundation
 import Kernel
@@ -18,7 +19,7 @@ public enum DatabaseSetup {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let fluent = DatabaseConfigurationFactory.sqlite(.file(path), connectionPoolTimeout: .seconds(30),
                                                              sqlLogLevel: .debug)
-            let writer = SQLiteWriter(fluent)
+            let writer = SQLiteWriter(path: path)
             app.lifecycle.use(writer)
             app.databases.use(SQLiteFileConfiguration(fluent: fluent.make(), writer: writer), as: .sqlite)
         case .postgres(let url):
@@ -34,39 +35,28 @@ public enum DatabaseSetup {
     /// spills a large import's dirty index pages to the WAL mid-transaction, writing them several times), and
     /// temporary storage in memory (a multi-row insert's statement journal otherwise goes to a temporary file).
     /// Fluent keeps one long-lived SQLite connection per event loop, and Keel one more for writing
-    /// (`SQLiteWriter`), so the pragmas are applied to each of them once at start.
+    /// (`SQLiteWriter`), so the pragmas are applied to each of them once at start (the writer's when it opens).
     public static func prepare(_ app: Application) async throws {
         guard app.databases.ids().contains(.sqlite) else { return }
-        var writer: SQLiteWriter?
         for eventLoop in app.eventLoopGroup.makeIterator() {
             let database = app.databases.database(.sqlite, logger: app.logger, on: eventLoop)!
-            try await preparePragmas(database)
-            writer = SQLiteWriter.of(database)
-        }
-        if let writer { try await preparePragmas(writer.database(logger: app.logger)) }
-    }
-
-    private static func preparePragmas(_ database: any Database) async throws {
-        try await database.withConnection { connection in
-            let sql = connection as! any SQLDatabase
-            for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
-                           "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON", "PRAGMA cache_size = -65536",
-                           "PRAGMA temp_store = MEMORY"] {
-                try await sql.raw(SQLQueryString(pragma)).run()
+            try await database.withConnection { connection in
+                let sql = connection as! any SQLDatabase
+                for pragma in sqlitePragmas { try await sql.raw(SQLQueryString(pragma)).run() }
             }
         }
     }
+
+    /// The pragmas every SQLite connection gets (the writer's when it opens).
+    static let sqlitePragmas = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
+                                "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON",
+                                "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY"]
 
     /// Answers whether the database responds (for `/healthz`).
     public static func ping(_ db: any Database) async -> Bool {
         guard let sql = db as? any SQLDatabase else { return false }
         return (try? await sql.raw("SELECT 1 AS one").first()) != nil
     }
-}
-
-extension DatabaseID {
-    /// The same SQLite file as `.sqlite`, through the one connection that write transactions use.
-    public static let sqliteWriter = DatabaseID(string: "sqlite-writer")
 }
 
 /// The one connection through which every write transaction on a SQLite file runs, on an event loop and a thread
@@ -78,56 +68,97 @@ extension DatabaseID {
 /// second. Through one connection, writers queue in the process, first come first served, and the loops'
 /// connections stay free for reads (WAL readers never wait for the writer).
 ///
-/// A write transaction is a chain of statements, each a hop from an event loop to SQLite's thread and back. On
-/// a loop that also serves HTTP, each hop back waited behind whatever requests the loop was handling, so a
-/// transaction of fifteen statements took milliseconds while the cores were partly idle. The writer therefore
-/// has its own loop and its own SQLite thread, and `writeTransaction` runs the transaction's code on that loop
-/// (as a task executor preference): a hop back finds the loop free.
+/// The writer has its own event loop, and `writeTransaction` runs the transaction's code there (as a task executor
+/// preference). The connection is Keel's own (`SQLiteWriterConnection`): it calls SQLite on that loop's thread,
+/// synchronously, so a transaction's statements follow each other without leaving the thread, and it keeps them
+/// prepared. (Through sqlite-nio each statement was a hop to a thread pool and back; on a loop that also served
+/// HTTP each hop back waited behind requests, and even on its own loop each waited for the scheduler.)
 public final class SQLiteWriter: LifecycleHandler, Sendable {
+    private let path: String
     private let eventLoopGroup: MultiThreadedEventLoopGroup
-    private let threadPool: NIOThreadPool
-    private let databases: Databases
-    /// How many transactions the writer has begun (each one's number identifies it; tests use it), how many are
-    /// still running, and whether the application is shutting down.
-    private let state = NIOLockedValueBox<(begun: Int64, running: Int, closed: Bool)>((0, 0, false))
+    private struct State {
+        /// How many transactions the writer has begun (each one's number identifies it; tests use it), and how
+        /// many are still running (waiting for their turn or inside it).
+        var begun: Int64 = 0
+        var running = 0
+        /// Whether the application is shutting down.
+        var closed = false
+        /// Whether a transaction has the connection, and who waits for it, in order of arrival.
+        var busy = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        /// Opened by the first transaction.
+        var connection: SQLiteWriterConnection?
+    }
+    private let state = NIOLockedValueBox(State())
     /// Runs the write transactions' code on the writer's event loop.
     let executor: EventLoopTaskExecutor
 
-    init(_ configuration: DatabaseConfigurationFactory) {
+    init(path: String) {
+        self.path = path
         eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        threadPool = NIOThreadPool(numberOfThreads: 1)
-        threadPool.start()
-        databases = Databases(threadPool: threadPool, on: eventLoopGroup)
-        databases.use(configuration, as: .sqliteWriter)
         executor = EventLoopTaskExecutor(eventLoopGroup.next())
     }
 
     var isShuttingDown: Bool { state.withLockedValue { $0.closed } }
-
-    /// The writer connection's database, logging to `logger`.
-    func database(logger: Logger) -> any Database {
-        databases.database(.sqliteWriter, logger: logger, on: executor.eventLoop)!
-    }
 
     /// The writer of the SQLite file `db` reads, if it is one registered by `DatabaseSetup`.
     static func of(_ db: any Database) -> SQLiteWriter? {
         (db.context.configuration as? SQLiteFileConfiguration)?.writer
     }
 
-    /// Refuses new transactions, lets the running ones finish (a background job may be inside one: its connection
-    /// is closed on the writer's thread when it is handed back), then closes the connection, thread and loop.
+    /// Waits until no other transaction has the connection (first come, first served).
+    private func takeTurn() async {
+        await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
+            let now = state.withLockedValue { state -> Bool in
+                guard state.busy else {
+                    state.busy = true
+                    return true
+                }
+                state.waiting.append(turn)
+                return false
+            }
+            if now { turn.resume() }
+        }
+    }
+
+    /// Hands the connection to the next waiting transaction, if any.
+    private func endTurn() {
+        let next = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+            guard !state.waiting.isEmpty else {
+                state.busy = false
+                return nil
+            }
+            return state.waiting.removeFirst()
+        }
+        next?.resume()
+    }
+
+    /// The connection, opened on first use (only the transaction whose turn it is calls this).
+    private func connection() throws -> SQLiteWriterConnection {
+        if let connection = state.withLockedValue({ $0.connection }) { return connection }
+        let connection = try SQLiteWriterConnection(path: path, pragmas: DatabaseSetup.sqlitePragmas)
+        state.withLockedValue { $0.connection = connection }
+        return connection
+    }
+
+    /// Refuses new transactions, lets the running ones finish (a background job may be inside one), then closes
+    /// the connection and the loop.
     public func shutdownAsync(_ application: Application) async { await shutdown() }
 
     func shutdown() async {
         state.withLockedValue { $0.closed = true }
-        // Up to 30 s, as long as a transaction may wait for the connection.
+        // Up to 30 s for the transactions that were already running or waiting.
         var waited = 0
         while state.withLockedValue({ $0.running }) > 0, waited < 3_000 {
             try? await Task.sleep(for: .milliseconds(10))
             waited += 1
         }
-        await databases.shutdownAsync()
-        try? await threadPool.shutdownGracefully()
+        // Closed only if no transaction is left on it (one still running after 30 s keeps it, and the process is
+        // ending anyway).
+        let connection = state.withLockedValue { state -> SQLiteWriterConnection? in
+            state.running == 0 ? state.connection.take() : nil
+        }
+        connection?.close()
         try? await eventLoopGroup.shutdownGracefully()
     }
 }
@@ -176,7 +207,7 @@ public func writeTransaction<T: Sendable>(_ db: any Database,
                                           _ work: @escaping @Sendable (any Database) async throws -> T)
     async throws -> T {
     if db.inTransaction { return try await work(db) }
-    if let writer = SQLiteWriter.of(db) { return try await writer.transaction(logger: db.logger, work) }
+    if let writer = SQLiteWriter.of(db) { return try await writer.transaction(db.context, work) }
     let hooks = CommitHooks()
     // The hooks are bound inside the transaction's closure: Fluent runs that closure in a task of its own (bridged
     // through an EventLoopFuture), which does not inherit the caller's task-locals.
@@ -191,10 +222,10 @@ extension SQLiteWriter {
     /// One write transaction on the writer connection, its code on the writer's event loop.
     ///
     /// Fluent's own `transaction` is not used: it runs its closure, and its `BEGIN` and `COMMIT`, in a task of its
-    /// own on the global executor (the HTTP event loops under `keel serve`), so every statement's answer waited
-    /// behind request handling there. Here the connection is held for the whole transaction (as Fluent does) and
-    /// everything inside runs on the writer's loop, where SQLite's answers arrive.
-    func transaction<T: Sendable>(logger: Logger,
+    /// own on the global executor (the HTTP event loops under `keel serve`). Here the transaction waits for its
+    /// turn at the connection and everything inside runs on the writer's loop. `context` is the caller's database
+    /// context (its configuration, with Fluent's model middleware, and its logger and query history).
+    func transaction<T: Sendable>(_ context: DatabaseContext,
                                   _ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let number = try state.withLockedValue { state -> Int64 in
             guard !state.closed else {
@@ -208,48 +239,101 @@ extension SQLiteWriter {
         let hooks = CommitHooks()
         let executor = executor
         return try await withTaskExecutorPreference(executor) {
-            let result = try await database(logger: logger).withConnection { connection in
-                // The connection's closure runs in a task of its own, which does not inherit the preference.
-                try await withTaskExecutorPreference(executor) {
-                    let tx = WriterTransaction(base: connection, number: number)
-                    try await tx.sql.raw("BEGIN IMMEDIATE").run()
-                    do {
-                        let value = try await CommitHooks.$current.withValue(hooks) { try await work(tx) }
-                        try await tx.sql.raw("COMMIT").run()
-                        return value
-                    } catch {
-                        try? await tx.sql.raw("ROLLBACK").run()
-                        throw error
-                    }
+            await takeTurn()
+            let result: T
+            do {
+                let tx = WriterTransaction(
+                    connection: try connection(), number: number,
+                    context: DatabaseContext(configuration: context.configuration, logger: context.logger,
+                                             eventLoop: executor.eventLoop, history: context.history,
+                                             pageSizeLimit: context.pageSizeLimit))
+                try tx.run("BEGIN IMMEDIATE")
+                do {
+                    result = try await CommitHooks.$current.withValue(hooks) { try await work(tx) }
+                    try tx.run("COMMIT")
+                } catch {
+                    // SQLite may have rolled back already (after some errors): then this fails, harmlessly.
+                    try? tx.run("ROLLBACK")
+                    throw error
                 }
+            } catch {
+                endTurn()
+                throw error
             }
+            endTurn()
             hooks.runAll()
             return result
         }
     }
 }
 
-/// The writer connection inside a transaction that `SQLiteWriter` opened: it forwards every query to the connection
-/// (through Fluent, SQLKit or SQLiteNIO, as the connection does) and says it is in a transaction, so nested writes
-/// join it.
-struct WriterTransaction: Database, SQLDatabase, SQLiteDatabase {
-    let base: any Database
+/// The writer connection inside a transaction that `SQLiteWriter` opened, as Fluent and SQLKit see it: Fluent's
+/// queries become SQL as in fluent-sqlite-driver, values are encoded and decoded by sqlite-kit, and it says it is in
+/// a transaction, so nested writes join it.
+struct WriterTransaction: Database, SQLDatabase {
+    let connection: SQLiteWriterConnection
     /// Which of the writer's transactions this is.
     let number: Int64
+    let context: DatabaseContext
 
-    var context: DatabaseContext { base.context }
     var inTransaction: Bool { true }
-    var logger: Logger { base.logger }
-    var eventLoop: any EventLoop { base.eventLoop }
+
+    /// Runs SQL with SQLite values already bound (the bulk insert's path).
+    func run(_ sql: String, _ binds: [SQLiteData] = [],
+             _ onRow: (any SQLRow) -> Void = { _ in }) throws {
+        logger.debug("Executing query", metadata: ["sql": .string(sql)])
+        try connection.execute(sql, binds) { columns, values in onRow(SQLiteWriterRow(columns: columns, values: values)) }
+    }
+
+    private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
+        let (sql, binds) = serialize(query)
+        try run(sql, binds.map { try Self.encoder.encode($0) }, onRow)
+    }
+
+    /// One encoder for all statements, as sqlite-kit shares one per database.
+    private static let encoder = SQLiteDataEncoder()
+
+    // Database
+
+    /// A Fluent query as SQL; a `create` returns the new row's id (fluent-sqlite-driver's rule: unless the custom
+    /// id key is the empty string, its marker for composite ids).
+    private func sql(_ query: DatabaseQuery) -> any SQLExpression {
+        let converted = SQLQueryConverter(delegate: SQLiteWriterConverterDelegate()).convert(query)
+        guard case .create = query.action, query.customIDKey != .some(.string("")) else { return converted }
+        return SQLKit.SQLList([converted, SQLReturning(.init((query.customIDKey ?? .id).description))], separator: SQLRaw(" "))
+    }
 
     func execute(query: DatabaseQuery,
                  onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) -> EventLoopFuture<Void> {
-        base.execute(query: query, onOutput: onOutput)
+        eventLoop.makeCompletedFuture {
+            try run(sql(query)) { onOutput(SQLiteWriterOutput(row: $0, schema: nil)) }
+        }
     }
 
-    func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> { base.execute(schema: schema) }
+    func execute(query: DatabaseQuery, onOutput: @escaping @Sendable (any DatabaseOutput) -> Void) async throws {
+        try run(sql(query)) { onOutput(SQLiteWriterOutput(row: $0, schema: nil)) }
+    }
 
-    func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> { base.execute(enum: `enum`) }
+    /// A schema change, as fluent-sqlite-driver makes it: SQLite has no enums (their updates are dropped) and alters
+    /// a table only by adding or dropping columns.
+    func execute(schema: DatabaseSchema) -> EventLoopFuture<Void> {
+        var schema = schema
+        if schema.action == .update {
+            schema.updateFields = schema.updateFields.filter {
+                if case .dataType(_, .enum) = $0 { false } else { true }
+            }
+            guard schema.createConstraints.isEmpty, schema.updateFields.isEmpty, schema.deleteConstraints.isEmpty else {
+                return eventLoop.makeFailedFuture(SQLiteWriterError.unsupported(
+                    "SQLite only supports adding and dropping columns in ALTER TABLE"))
+            }
+            if schema.createFields.isEmpty, schema.deleteFields.isEmpty { return eventLoop.makeSucceededVoidFuture() }
+        }
+        return eventLoop.makeCompletedFuture {
+            try run(SQLSchemaConverter(delegate: SQLiteWriterConverterDelegate()).convert(schema)) { _ in }
+        }
+    }
+
+    func execute(enum: DatabaseEnum) -> EventLoopFuture<Void> { eventLoop.makeSucceededVoidFuture() }
 
     func transaction<T>(_ closure: @escaping @Sendable (any Database) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
         closure(self)
@@ -259,30 +343,21 @@ struct WriterTransaction: Database, SQLDatabase, SQLiteDatabase {
         closure(self)
     }
 
-    var version: (any SQLDatabaseReportedVersion)? { base.sql.version }
-    var dialect: any SQLDialect { base.sql.dialect }
-    var queryLogLevel: Logger.Level? { base.sql.queryLogLevel }
+    // SQLDatabase
+
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { .debug }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
-        base.sql.execute(sql: query, onRow)
+        eventLoop.makeCompletedFuture { try run(query, onRow) }
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try await base.sql.execute(sql: query, onRow)
+        try run(query, onRow)
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         try await closure(self)
-    }
-
-    private var sqlite: any SQLiteDatabase { base as! any SQLiteDatabase }
-
-    func query(_ query: String, _ binds: [SQLiteData], logger: Logger,
-               _ onRow: @escaping @Sendable (SQLiteRow) -> Void) -> EventLoopFuture<Void> {
-        sqlite.query(query, binds, logger: logger, onRow)
-    }
-
-    func withConnection<T>(_ closure: @escaping @Sendable (SQLiteConnection) -> EventLoopFuture<T>) -> EventLoopFuture<T> {
-        sqlite.withConnection(closure)
     }
 }

@@ -12,8 +12,7 @@ import Testing
 struct SQLiteWriterTests {
     @Test("At shutdown a running transaction still commits, and a new one is refused with platform.shutting_down")
     func shutdown() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-writer-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("writer.sqlite").path
         let logger = Logger(label: "test")
@@ -53,6 +52,13 @@ struct SQLiteWriterTests {
         #expect(rows == [1])
     }
 
+    /// A new empty folder for a test's database file.
+    static func scratchFolder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-writer-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
     /// A database context for a writer outside an application.
     static func context(_ path: String, _ logger: Logger) -> DatabaseContext {
         DatabaseContext(configuration: DatabaseConfigurationFactory.sqlite(.file(path)).make(), logger: logger,
@@ -61,8 +67,7 @@ struct SQLiteWriterTests {
 
     @Test("The writer's own connection: values round-trip, a reused statement takes new values, and a failing statement rolls the transaction back with SQLite's error")
     func connection() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-writer-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try Self.scratchFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("writer.sqlite").path
         let context = Self.context(path, Logger(label: "test"))

@@ -106,8 +106,9 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
         (db.context.configuration as? SQLiteFileConfiguration)?.writer
     }
 
-    /// Waits until no other transaction has the connection (first come, first served).
-    private func takeTurn() async {
+    /// Runs `body` once no other transaction has the connection (first come, first served), then hands the
+    /// connection to the next waiting transaction, if any.
+    private func withTurn<T>(_ body: () async throws -> T) async rethrows -> T {
         await withCheckedContinuation { (turn: CheckedContinuation<Void, Never>) in
             let now = state.withLockedValue { state -> Bool in
                 guard state.busy else {
@@ -119,18 +120,17 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
             }
             if now { turn.resume() }
         }
-    }
-
-    /// Hands the connection to the next waiting transaction, if any.
-    private func endTurn() {
-        let next = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
-            guard !state.waiting.isEmpty else {
-                state.busy = false
-                return nil
+        defer {
+            let next = state.withLockedValue { state -> CheckedContinuation<Void, Never>? in
+                guard !state.waiting.isEmpty else {
+                    state.busy = false
+                    return nil
+                }
+                return state.waiting.removeFirst()
             }
-            return state.waiting.removeFirst()
+            next?.resume()
         }
-        next?.resume()
+        return try await body()
     }
 
     /// The connection, opened on first use (only the transaction whose turn it is calls this).
@@ -239,9 +239,7 @@ extension SQLiteWriter {
         let hooks = CommitHooks()
         let executor = executor
         return try await withTaskExecutorPreference(executor) {
-            await takeTurn()
-            let result: T
-            do {
+            let result = try await withTurn {
                 let tx = WriterTransaction(
                     connection: try connection(), number: number,
                     context: DatabaseContext(configuration: context.configuration, logger: context.logger,
@@ -249,18 +247,15 @@ extension SQLiteWriter {
                                              pageSizeLimit: context.pageSizeLimit))
                 try tx.run("BEGIN IMMEDIATE")
                 do {
-                    result = try await CommitHooks.$current.withValue(hooks) { try await work(tx) }
+                    let value = try await CommitHooks.$current.withValue(hooks) { try await work(tx) }
                     try tx.run("COMMIT")
+                    return value
                 } catch {
                     // SQLite may have rolled back already (after some errors): then this fails, harmlessly.
                     try? tx.run("ROLLBACK")
                     throw error
                 }
-            } catch {
-                endTurn()
-                throw error
             }
-            endTurn()
             hooks.runAll()
             return result
         }

@@ -110,4 +110,38 @@ struct SQLiteWriterTests {
         }
         #expect(count == texts.count)
     }
+
+    @Test("A bulk insert through the writer binds its cells as they are: UUIDs as canonical text, short and long text, the empty string, NULL and integers, also when a kept statement runs again with other values")
+    func bulkCells() async throws {
+        let folder = try Self.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("bulk.sqlite").path
+        let context = Self.context(path, Logger(label: "test"))
+        let writer = SQLiteWriter(path: path)
+        defer { Task { await writer.shutdown() } }
+        try await writer.transaction(context) { tx in
+            try await tx.sql.raw("CREATE TABLE cells (id TEXT, t TEXT, n INTEGER)").run()
+        }
+        let ids = (0..<4).map { _ in UUID() }
+        let long = String(repeating: "long text, ", count: 20)
+        let first: [[SQLCell]] = [[.uuid(ids[0]), .text("short"), .integer(Int64.max)],
+                                  [.uuid(ids[1]), .text(""), .null]]
+        let second: [[SQLCell]] = [[.uuid(ids[2]), .null, .integer(-1)],
+                                   [.uuid(ids[3]), .text(long), .integer(0)]]
+        for rows in [first, second] {  // the same two-row statement, kept and bound again
+            try await writer.transaction(context) { tx in
+                try await BulkInsert.run(tx, into: "cells", columns: [("id", .uuid), ("t", .text), ("n", .integer)],
+                                         rows: rows)
+            }
+        }
+        let rows = try await writer.transaction(context) { tx in
+            try await tx.sql.raw("SELECT id, t, n FROM cells ORDER BY rowid").all().map {
+                (try $0.decode(column: "id", as: String.self), try $0.decode(column: "t", as: String?.self),
+                 try $0.decode(column: "n", as: Int64?.self))
+            }
+        }
+        #expect(rows.map(\.0) == ids.map(\.uuidString))
+        #expect(rows.map(\.1) == ["short", "", nil, long])
+        #expect(rows.map(\.2) == [Int64.max, nil, -1, 0])
+    }
 }

@@ -58,6 +58,10 @@ public enum BulkInsert {
     }
 
     static func runSQLite(_ db: any Database, head: String, columns: Int, rows: ArraySlice<[SQLCell]>) async throws {
+        let sql = head + placeholders(rows.count, columns: columns)
+        // The writer binds the cells as they are; elsewhere (a migration) they go as sqlite-nio's values.
+        if let writer = db as? WriterTransaction { return try writer.run(sql, rows.joined()) }
+        guard let sqlite = db as? any SQLiteDatabase else { preconditionFailure("a SQLite database speaks SQLite") }
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * columns)
         for row in rows {
@@ -70,9 +74,6 @@ public enum BulkInsert {
                 }
             }
         }
-        let sql = head + placeholders(rows.count, columns: columns)
-        if let writer = db as? WriterTransaction { return try writer.run(sql, binds) }
-        guard let sqlite = db as? any SQLiteDatabase else { preconditionFailure("a SQLite database speaks SQLite") }
         _ = try await sqlite.query(sql, binds)
     }
 
@@ -143,17 +144,26 @@ public enum BulkInsert {
 
 extension UUID {
     /// The UUID as Foundation's `uuidString` writes it (upper case, hyphenated), without its `sprintf`.
-    public var canonicalText: String {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(36)
-        withUnsafeBytes(of: uuid) { bytes in
-            for (index, byte) in bytes.enumerated() {
-                if index == 4 || index == 6 || index == 8 || index == 10 { out.append(45) }
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0x0F)])
+    public var canonicalText: String { withCanonicalText { String(decoding: $0, as: UTF8.self) } }
+
+    /// Hands `body` the canonical text's 36 UTF-8 bytes, written on the stack.
+    func withCanonicalText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { out in
+            var at = 0
+            withUnsafeBytes(of: uuid) { bytes in
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[at] = 45
+                        at += 1
+                    }
+                    out[at] = Self.hexDigit(byte >> 4)
+                    out[at + 1] = Self.hexDigit(byte & 0x0F)
+                    at += 2
+                }
             }
+            return try body(UnsafeBufferPointer(out))
         }
-        return String(decoding: out, as: UTF8.self)
     }
+
+    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 48 + value : 55 + value }
 }

@@ -273,9 +273,12 @@ struct WriterTransaction: Database, SQLDatabase {
 
     var inTransaction: Bool { true }
 
-    /// Runs SQL with SQLite values already bound (the bulk insert's path).
-    func run(_ sql: String, _ binds: [SQLiteData] = [],
-             _ onRow: (any SQLRow) -> Void = { _ in }) throws {
+    /// Runs SQL without parameters (the writer's BEGIN, COMMIT and ROLLBACK).
+    func run(_ sql: String) throws { try run(sql, [SQLiteData]()) }
+
+    /// Runs SQL with values ready to bind: SQLite's own, or a bulk insert's cells.
+    func run<Values: Sequence>(_ sql: String, _ binds: Values,
+                               _ onRow: (any SQLRow) -> Void = { _ in }) throws where Values.Element: SQLiteWriterBindable {
         logger.debug("Executing query", metadata: ["sql": .string(sql)])
         try connection.execute(sql, binds) { columns, values in onRow(SQLiteWriterRow(columns: columns, values: values)) }
     }

@@ -49,7 +49,7 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         }
         self.handle = handle
         do {
-            for pragma in pragmas { try execute(pragma, [], cache: false) { _, _ in } }
+            for pragma in pragmas { try execute(pragma, [SQLiteData](), cache: false) { _, _ in } }
         } catch {
             close()
             throw error
@@ -57,21 +57,27 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     }
 
     /// Runs one statement with its parameters, handing each result row to `onRow` (the column names are shared by
-    /// all of a statement's rows). `cache: false` prepares a statement for this one run only.
-    func execute(_ sql: String, _ binds: [SQLiteData], cache: Bool = true,
-                 _ onRow: (SQLiteWriterColumns, [SQLiteData]) throws -> Void) throws {
+    /// all of a statement's rows). `cache: false` prepares a statement for this one run only. Parameters the values
+    /// do not reach are NULL.
+    func execute<Values: Sequence>(_ sql: String, _ binds: Values, cache: Bool = true,
+                                   _ onRow: (SQLiteWriterColumns, [SQLiteData]) throws -> Void) throws
+    where Values.Element: SQLiteWriterBindable {
         guard let handle else { throw SQLiteWriterError(code: SQLITE_MISUSE, message: "the writer is closed", sql: sql) }
         let statement = try prepare(sql, on: handle, cache: cache)
+        // A kept statement is only reset, not cleared, after a run: the next run binds every parameter again (the
+        // loops below), and SQLite reuses the memory of the values it replaces instead of freeing it.
         defer {
-            if cache {
-                sqlite_nio_sqlite3_reset(statement)
-                sqlite_nio_sqlite3_clear_bindings(statement)
-            } else {
-                sqlite_nio_sqlite3_finalize(statement)
-            }
+            if cache { sqlite_nio_sqlite3_reset(statement) } else { sqlite_nio_sqlite3_finalize(statement) }
         }
-        for (index, value) in binds.enumerated() {
-            try check(bind(value, at: Int32(index + 1), in: statement), handle, sql)
+        var index: Int32 = 0
+        for value in binds {
+            index += 1
+            try check(value.bind(at: index, in: statement), handle, sql)
+        }
+        let parameters = sqlite_nio_sqlite3_bind_parameter_count(statement)
+        while index < parameters {
+            index += 1
+            try check(sqlite_nio_sqlite3_bind_null(statement, index), handle, sql)
         }
         var columns: SQLiteWriterColumns?
         while true {
@@ -112,22 +118,6 @@ final class SQLiteWriterConnection: @unchecked Sendable {
             }
         }
         return statement
-    }
-
-    private func bind(_ value: SQLiteData, at index: Int32, in statement: OpaquePointer) -> Int32 {
-        switch value {
-        case .integer(let value): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
-        case .float(let value): sqlite_nio_sqlite3_bind_double(statement, index, value)
-        case .null: sqlite_nio_sqlite3_bind_null(statement, index)
-        case .text(let value):
-            // A native Swift string is contiguous UTF-8, so this passes its bytes without a copy; SQLite copies them.
-            sqlite_nio_sqlite3_bind_text64(statement, index, value, UInt64(value.utf8.count), sqliteTransient,
-                                           UInt8(SQLITE_UTF8))
-        case .blob(let value):
-            value.withUnsafeReadableBytes { bytes in
-                sqlite_nio_sqlite3_bind_blob64(statement, index, bytes.baseAddress, UInt64(bytes.count), sqliteTransient)
-            }
-        }
     }
 
     private func value(at column: Int32, in statement: OpaquePointer) -> SQLiteData {
@@ -175,6 +165,58 @@ final class SQLiteWriterConnection: @unchecked Sendable {
 
 /// SQLite's "copy the value now" destructor for bound text and blobs.
 private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// A value the writer's connection binds to a statement parameter.
+protocol SQLiteWriterBindable {
+    /// Binds the value to parameter `index` (from 1) of `statement`, returning SQLite's status.
+    func bind(at index: Int32, in statement: OpaquePointer) -> Int32
+}
+
+/// Binds UTF-8 text, which SQLite copies. An empty buffer may have no address; SQLite would read that as NULL, so
+/// the empty string is bound from a literal.
+private func bindText(_ text: UnsafeBufferPointer<UInt8>, at index: Int32, in statement: OpaquePointer) -> Int32 {
+    guard let base = text.baseAddress, !text.isEmpty else {
+        return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, sqliteTransient, UInt8(SQLITE_UTF8))
+    }
+    return base.withMemoryRebound(to: CChar.self, capacity: text.count) {
+        sqlite_nio_sqlite3_bind_text64(statement, index, $0, UInt64(text.count), sqliteTransient, UInt8(SQLITE_UTF8))
+    }
+}
+
+/// Text by its UTF-8 bytes in place (a short string's from the stack), without the C string copy Swift makes when a
+/// short string is passed as a `char *`.
+private func bindText(_ text: String, at index: Int32, in statement: OpaquePointer) -> Int32 {
+    var text = text
+    return text.withUTF8 { bindText($0, at: index, in: statement) }
+}
+
+extension SQLiteData: SQLiteWriterBindable {
+    func bind(at index: Int32, in statement: OpaquePointer) -> Int32 {
+        switch self {
+        case .integer(let value): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(value))
+        case .float(let value): sqlite_nio_sqlite3_bind_double(statement, index, value)
+        case .null: sqlite_nio_sqlite3_bind_null(statement, index)
+        case .text(let value): bindText(value, at: index, in: statement)
+        case .blob(let value):
+            value.withUnsafeReadableBytes { bytes in
+                sqlite_nio_sqlite3_bind_blob64(statement, index, bytes.baseAddress, UInt64(bytes.count), sqliteTransient)
+            }
+        }
+    }
+}
+
+/// A bulk insert's cells bind straight from what the caller built: a UUID as its canonical text from the stack, as
+/// `BulkInsert` stores it on SQLite.
+extension SQLCell: SQLiteWriterBindable {
+    func bind(at index: Int32, in statement: OpaquePointer) -> Int32 {
+        switch self {
+        case .integer(let value): sqlite_nio_sqlite3_bind_int64(statement, index, value)
+        case .null: sqlite_nio_sqlite3_bind_null(statement, index)
+        case .text(let value): bindText(value, at: index, in: statement)
+        case .uuid(let value): value.withCanonicalText { bindText($0, at: index, in: statement) }
+        }
+    }
+}
 
 /// The column names of a statement's result, and where each first appears (as sqlite-nio: the first of two columns
 /// with one name wins).

@@ -63,11 +63,18 @@ final class SQLiteWriterConnection: @unchecked Sendable {
                                    _ onRow: (SQLiteWriterColumns, [SQLiteData]) throws -> Void) throws
     where Values.Element: SQLiteWriterBindable {
         guard let handle else { throw SQLiteWriterError(code: SQLITE_MISUSE, message: "the writer is closed", sql: sql) }
-        let statement = try prepare(sql, on: handle, cache: cache)
-        // A kept statement is only reset, not cleared, after a run: the next run binds every parameter again (the
-        // loops below), and SQLite reuses the memory of the values it replaces instead of freeing it.
+        let long = sql.utf8.count > Self.longStatement
+        let statement = try prepare(sql, on: handle, cache: cache, long: long)
+        // A kept bulk statement (thousands of parameters) is only reset after a run, not cleared: the next run binds
+        // every parameter again (the loops below) and SQLite reuses the memory of the values it replaces. A short
+        // statement's values are cleared, so none (a document's bytes, say) stays held until the statement's next run.
         defer {
-            if cache { sqlite_nio_sqlite3_reset(statement) } else { sqlite_nio_sqlite3_finalize(statement) }
+            if !cache {
+                sqlite_nio_sqlite3_finalize(statement)
+            } else {
+                sqlite_nio_sqlite3_reset(statement)
+                if !long { sqlite_nio_sqlite3_clear_bindings(statement) }
+            }
         }
         var index: Int32 = 0
         for value in binds {
@@ -99,8 +106,7 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         }
     }
 
-    private func prepare(_ sql: String, on handle: OpaquePointer, cache: Bool) throws -> OpaquePointer {
-        let long = sql.utf8.count > Self.longStatement
+    private func prepare(_ sql: String, on handle: OpaquePointer, cache: Bool, long: Bool) throws -> OpaquePointer {
         if cache, let statement = long ? longStatements[sql] : statements[sql] { return statement }
         var statement: OpaquePointer?
         let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, cache ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0,

@@ -52,6 +52,25 @@ struct SQLiteWriterTests {
         #expect(rows == [1])
     }
 
+    /// Runs `body` with a writer on a new database holding the table `create` makes, then shuts the writer down
+    /// and removes the database, also when `body` fails.
+    static func withScratchWriter(creating create: String,
+                                  _ body: (SQLiteWriter, DatabaseContext) async throws -> Void) async throws {
+        let folder = try scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("writer.sqlite").path
+        let context = Self.context(path, Logger(label: "test"))
+        let writer = SQLiteWriter(path: path)
+        do {
+            try await writer.transaction(context) { tx in try await tx.sql.raw(SQLQueryString(create)).run() }
+            try await body(writer, context)
+        } catch {
+            await writer.shutdown()
+            throw error
+        }
+        await writer.shutdown()
+    }
+
     /// A new empty folder for a test's database file.
     static func scratchFolder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-writer-\(UUID())")
@@ -67,81 +86,67 @@ struct SQLiteWriterTests {
 
     @Test("The writer's own connection: values round-trip, a reused statement takes new values, and a failing statement rolls the transaction back with SQLite's error")
     func connection() async throws {
-        let folder = try Self.scratchFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("writer.sqlite").path
-        let context = Self.context(path, Logger(label: "test"))
-        let writer = SQLiteWriter(path: path)
-        defer { Task { await writer.shutdown() } }
-        try await writer.transaction(context) { tx in
-            try await tx.sql.raw("CREATE TABLE probe (n INTEGER PRIMARY KEY, t TEXT, r REAL, b BLOB)").run()
-        }
-        let texts = ["plain", "ünïcødé €", "a\u{0}b", ""]
-        try await writer.transaction(context) { tx in
-            for (n, text) in texts.enumerated() {
-                // One SQL text, four sets of values: the prepared statement is reset and re-bound each time.
-                try await tx.sql.raw("INSERT INTO probe (n, t, r, b) VALUES (\(bind: n), \(bind: text), \(bind: Double(n) / 4), \(bind: Data([UInt8(n), 0, 255])))").run()
-            }
-        }
-        let rows = try await writer.transaction(context) { tx in
-            try await tx.sql.raw("SELECT n, t, r, b, NULL AS empty FROM probe ORDER BY n").all().map { row in
-                #expect(try row.decodeNil(column: "empty"))
-                #expect(!row.contains(column: "absent"))
-                return (try row.decode(column: "t", as: String.self), try row.decode(column: "r", as: Double.self),
-                        try row.decode(column: "b", as: Data.self))
-            }
-        }
-        #expect(rows.map(\.0) == texts)
-        #expect(rows.map(\.1) == [0, 0.25, 0.5, 0.75])
-        #expect(rows.map(\.2) == (0..<4).map { Data([UInt8($0), 0, 255]) })
-
-        do {
+        try await Self.withScratchWriter(creating: "CREATE TABLE probe (n INTEGER PRIMARY KEY, t TEXT, r REAL, b BLOB)") { writer, context in
+            let texts = ["plain", "ünïcødé €", "a\u{0}b", ""]
             try await writer.transaction(context) { tx in
-                try await tx.sql.raw("INSERT INTO probe (n, t) VALUES (10, 'kept?')").run()
-                try await tx.sql.raw("INSERT INTO probe (n, t) VALUES (0, 'duplicate key')").run()
+                for (n, text) in texts.enumerated() {
+                    // One SQL text, four sets of values: the prepared statement is reset and re-bound each time.
+                    try await tx.sql.raw("INSERT INTO probe (n, t, r, b) VALUES (\(bind: n), \(bind: text), \(bind: Double(n) / 4), \(bind: Data([UInt8(n), 0, 255])))").run()
+                }
             }
-            Issue.record("a duplicate primary key was accepted")
-        } catch let error as SQLiteWriterError {
-            #expect(error.isConstraintFailure)
-            #expect(error.message.contains("UNIQUE constraint failed: probe.n"))
+            let rows = try await writer.transaction(context) { tx in
+                try await tx.sql.raw("SELECT n, t, r, b, NULL AS empty FROM probe ORDER BY n").all().map { row in
+                    #expect(try row.decodeNil(column: "empty"))
+                    #expect(!row.contains(column: "absent"))
+                    return (try row.decode(column: "t", as: String.self), try row.decode(column: "r", as: Double.self),
+                            try row.decode(column: "b", as: Data.self))
+                }
+            }
+            #expect(rows.map(\.0) == texts)
+            #expect(rows.map(\.1) == [0, 0.25, 0.5, 0.75])
+            #expect(rows.map(\.2) == (0..<4).map { Data([UInt8($0), 0, 255]) })
+
+            do {
+                try await writer.transaction(context) { tx in
+                    try await tx.sql.raw("INSERT INTO probe (n, t) VALUES (10, 'kept?')").run()
+                    try await tx.sql.raw("INSERT INTO probe (n, t) VALUES (0, 'duplicate key')").run()
+                }
+                Issue.record("a duplicate primary key was accepted")
+            } catch let error as SQLiteWriterError {
+                #expect(error.isConstraintFailure)
+                #expect(error.message.contains("UNIQUE constraint failed: probe.n"))
+            }
+            let count = try await writer.transaction(context) { tx in
+                try await tx.sql.raw("SELECT count(*) AS c FROM probe").first()!.decode(column: "c", as: Int.self)
+            }
+            #expect(count == texts.count)
         }
-        let count = try await writer.transaction(context) { tx in
-            try await tx.sql.raw("SELECT count(*) AS c FROM probe").first()!.decode(column: "c", as: Int.self)
-        }
-        #expect(count == texts.count)
     }
 
     @Test("A bulk insert through the writer binds its cells as they are: UUIDs as canonical text, short and long text, the empty string, NULL and integers, also when a kept statement runs again with other values")
     func bulkCells() async throws {
-        let folder = try Self.scratchFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let path = folder.appendingPathComponent("bulk.sqlite").path
-        let context = Self.context(path, Logger(label: "test"))
-        let writer = SQLiteWriter(path: path)
-        defer { Task { await writer.shutdown() } }
-        try await writer.transaction(context) { tx in
-            try await tx.sql.raw("CREATE TABLE cells (id TEXT, t TEXT, n INTEGER)").run()
-        }
-        let ids = (0..<4).map { _ in UUID() }
-        let long = String(repeating: "long text, ", count: 20)
-        let first: [[SQLCell]] = [[.uuid(ids[0]), .text("short"), .integer(Int64.max)],
-                                  [.uuid(ids[1]), .text(""), .null]]
-        let second: [[SQLCell]] = [[.uuid(ids[2]), .null, .integer(-1)],
-                                   [.uuid(ids[3]), .text(long), .integer(0)]]
-        for rows in [first, second] {  // the same two-row statement, kept and bound again
-            try await writer.transaction(context) { tx in
-                try await BulkInsert.run(tx, into: "cells", columns: [("id", .uuid), ("t", .text), ("n", .integer)],
-                                         rows: rows)
+        try await Self.withScratchWriter(creating: "CREATE TABLE cells (id TEXT, t TEXT, n INTEGER)") { writer, context in
+            let ids = (0..<4).map { _ in UUID() }
+            let long = String(repeating: "long text, ", count: 20)
+            let first: [[SQLCell]] = [[.uuid(ids[0]), .text("short"), .integer(Int64.max)],
+                                      [.uuid(ids[1]), .text(""), .null]]
+            let second: [[SQLCell]] = [[.uuid(ids[2]), .null, .integer(-1)],
+                                       [.uuid(ids[3]), .text(long), .integer(0)]]
+            for rows in [first, second] {  // the same two-row statement, kept and bound again
+                try await writer.transaction(context) { tx in
+                    try await BulkInsert.run(tx, into: "cells", columns: [("id", .uuid), ("t", .text), ("n", .integer)],
+                                             rows: rows)
+                }
             }
-        }
-        let rows = try await writer.transaction(context) { tx in
-            try await tx.sql.raw("SELECT id, t, n FROM cells ORDER BY rowid").all().map {
-                (try $0.decode(column: "id", as: String.self), try $0.decode(column: "t", as: String?.self),
-                 try $0.decode(column: "n", as: Int64?.self))
+            let rows = try await writer.transaction(context) { tx in
+                try await tx.sql.raw("SELECT id, t, n FROM cells ORDER BY rowid").all().map {
+                    (try $0.decode(column: "id", as: String.self), try $0.decode(column: "t", as: String?.self),
+                     try $0.decode(column: "n", as: Int64?.self))
+                }
             }
+            #expect(rows.map(\.0) == ids.map(\.uuidString))
+            #expect(rows.map(\.1) == ["short", "", nil, long])
+            #expect(rows.map(\.2) == [Int64.max, nil, -1, 0])
         }
-        #expect(rows.map(\.0) == ids.map(\.uuidString))
-        #expect(rows.map(\.1) == ["short", "", nil, long])
-        #expect(rows.map(\.2) == [Int64.max, nil, -1, 0])
     }
 }

@@ -38,14 +38,25 @@ extension LedgerService {
     /// (functional currency from `currency`, or the file's first currency). One audit record names the file.
     /// A beancount file's account names ("Assets:Current-Assets:Bank") are matched to the chart's accounts by
     /// their beancount form, so a file Keel exported imports back into the same accounts.
+    /// A file whose bytes were imported before (its SHA-256 in a `ledger.import` audit record) is refused with
+    /// `import.already_imported`, since its entries would be posted twice; `again` imports it anyway.
     public func importJournal(path: String, format: PlainTextFormat = .ledger, currency: String? = nil,
-                              by actor: Principal, progress: (@Sendable (Int) -> Void)? = nil) async throws -> ImportSummary {
+                              again: Bool = false, by actor: Principal, progress: (@Sendable (Int) -> Void)? = nil) async throws -> ImportSummary {
         try require(actor, Permission("ledger", .write))
         let given = try currency.map { try Currency.parse($0, field: "--currency") }
         let dollar = format == .csv ? (try await company()?.currency ?? given) : given
         let scan = try scan(path: path, format: format, dollar: dollar)
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         return try await writeTransaction(db) { tx in
+            if !again, let earlier = try await AuditChain.list(
+                on: tx, filter: .init(entity: "import", entityID: scan.sha256, action: "ledger.import", limit: 1)).first {
+                let before = earlier.after.flatMap { try? JSONDecoder().decode(ImportSummary.self, from: Data($0.utf8)) }
+                throw DomainError.conflict("import.already_imported", """
+                    \(fileName) has the same content (sha256 \(scan.sha256.prefix(12))...) as a file imported at \
+                    \(earlier.at) by \(earlier.actor)\(before.map { " (\($0.entries) entries)" } ?? ""): importing it \
+                    again would post its entries twice. To import it again on purpose, give --again.
+                    """)
+            }
             let service = LedgerService(db: tx, context: context)
             var companyCreated = false
             if try await service.company() == nil {

@@ -142,7 +142,9 @@ struct ImportCommand: AsyncParsableCommand {
                 """)
         @ArgumentParser.Argument var file: String
         @ArgumentParser.Option(help: "The functional currency of a fresh database.") var currency: String?
-        func run() async throws { try await importBooks(.csv, file: file, currency: currency) }
+        @ArgumentParser.Flag(help: "Import a file whose content was imported before (its entries post twice).")
+        var again = false
+        func run() async throws { try await importBooks(.csv, file: file, currency: currency, again: again) }
     }
 
     struct Chart: AsyncParsableCommand {
@@ -195,7 +197,9 @@ struct ImportCommand: AsyncParsableCommand {
         @ArgumentParser.Argument var file: String
         @ArgumentParser.Option(help: "The currency '$' means, and the functional currency of a fresh database.")
         var currency: String?
-        func run() async throws { try await importBooks(.ledger, file: file, currency: currency) }
+        @ArgumentParser.Flag(help: "Import a file whose content was imported before (its entries post twice).")
+        var again = false
+        func run() async throws { try await importBooks(.ledger, file: file, currency: currency, again: again) }
     }
 
     struct BeancountFile: AsyncParsableCommand {
@@ -211,7 +215,9 @@ struct ImportCommand: AsyncParsableCommand {
         @ArgumentParser.Argument var file: String
         @ArgumentParser.Option(help: "The functional currency of a fresh database (default: operating_currency).")
         var currency: String?
-        func run() async throws { try await importBooks(.beancount, file: file, currency: currency) }
+        @ArgumentParser.Flag(help: "Import a file whose content was imported before (its entries post twice).")
+        var again = false
+        func run() async throws { try await importBooks(.beancount, file: file, currency: currency, again: again) }
     }
 }
 
@@ -226,14 +232,15 @@ func importTable(_ file: String, _ work: (LedgerService, String, String) async t
     }
 }
 
-func importBooks(_ format: PlainTextFormat, file: String, currency: String?) async throws {
+func importBooks(_ format: PlainTextFormat, file: String, currency: String?, again: Bool) async throws {
     let onTerminal = isatty(STDERR_FILENO) == 1
     let showProgress: @Sendable (Int) -> Void = { count in
         FileHandle.standardError.write(Data("\rposted \(count) entries".utf8))
     }
     try await withApplication { app, _ in
         let summary = try await LedgerService(db: app.db, context: app.keelContext).importJournal(
-            path: file, format: format, currency: currency, by: .system, progress: onTerminal ? showProgress : nil)
+            path: file, format: format, currency: currency, again: again, by: .system,
+            progress: onTerminal ? showProgress : nil)
         if onTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
         say("imported \(summary.entries) entries from \(summary.file) (sha256 \(summary.sha256.prefix(12))...), "
             + "\(summary.accountsCreated) accounts created"

@@ -53,6 +53,34 @@ struct ImportTests {
         }
     }
 
+    @Test("A file imported before is refused, naming when; --again imports it once more, and a changed file imports")
+    func refusesTheSameFileTwice() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            let path = try writeTemp(Self.sample)
+            let first = try await ledger.importJournal(path: path, by: .system)
+            let before = try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31))
+            let error = await #expect(throws: DomainError.self) {
+                _ = try await ledger.importJournal(path: path, by: .system)
+            }
+            #expect(error?.code == "import.already_imported" && error?.kind == .conflict)
+            #expect(error?.message.contains("books.ledger") == true && error?.message.contains("(3 entries)") == true)
+            #expect(error?.message.contains("--again") == true)
+            #expect(try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31)) == before)
+            #expect(try await AuditChain.list(on: db, filter: .init(action: "ledger.import")).count == 1)
+            // The same bytes under another name are the same file.
+            let copy = try writeTemp(Self.sample, "copy.ledger")
+            await #expect(throws: DomainError.self) { _ = try await ledger.importJournal(path: copy, by: .system) }
+            let again = try await ledger.importJournal(path: path, again: true, by: .system)
+            #expect(again.sha256 == first.sha256 && again.entries == 3 && !again.companyCreated)
+            let doubled = try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31))
+            #expect(doubled.map(\.balance) == before.map { $0.balance * 2 })
+            // One more line makes it another file.
+            let changed = try writeTemp(Self.sample + "\n\n2026-01-10 Stamps\n    Expenses:Office:Post  1.10 EUR\n    Assets:Checking\n")
+            #expect(try await ledger.importJournal(path: changed, by: .system).entries == 4)
+        }
+    }
+
     @Test("Every problem is reported with its line, and nothing is written")
     func refusesWithLines() async throws {
         try await withTestDatabase { db, context in

@@ -60,6 +60,8 @@ expect_exit 1 "import refuses a file with an unbalanced entry" -- "$keel" import
 grep -q 'bad.ledger:5:' "$work/err" && pass "import names file:line" || fail "stderr: $(cat "$work/err")"
 printf '2026-05-02 Rent\n    Expenses:Rent   1,200.00 EUR\n    Assets:Current Assets:Bank\n' > "$work/good.ledger"
 expect_exit 0 "import ledger" -- "$keel" import ledger "$work/good.ledger"
+expect_exit 1 "importing the same file again is refused" -- "$keel" import ledger "$work/good.ledger"
+grep -q '^import.already_imported: good.ledger has the same content' "$work/err" && pass "repeat import named" || fail "stderr: $(cat "$work/err")"
 expect_exit 0 "trial balance after import" -- "$keel" report trial-balance --as-of 2026-12-31 --format csv
 grep -q '^Expenses:Rent,EUR,1200.00,1200.00$' "$work/out" && pass "imported rent in the trial balance" || fail "TB: $(cat "$work/out")"
 expect_exit 0 "verify with books" -- "$keel" verify

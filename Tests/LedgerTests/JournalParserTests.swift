@@ -78,6 +78,21 @@ struct JournalParserTests {
         #expect(outcome("2026-01-02 * (7) Rent") == "declined")
     }
 
+    @Test("ASCIISet answers as a Set of the same bytes would, for every byte")
+    func asciiSet() {
+        let characters = ";$\"{@=([*!,"
+        let set = ASCIISet(characters)
+        let reference = Set(characters.utf8)
+        let bytes: [UInt8] = (0...255).map { UInt8($0) }
+        let found: [UInt8] = bytes.filter { set.contains($0) }
+        let expected: [UInt8] = bytes.filter { reference.contains($0) }
+        #expect(found == expected)
+        let edges = ASCIISet("\u{0}?@\u{7F}")
+        let edgesFound: [UInt8] = bytes.filter { edges.contains($0) }
+        #expect(edgesFound == [0, 63, 64, 127])
+        #expect(!ASCIISet("").contains(0) && !ASCIISet("").contains(255))
+    }
+
     @Test("'$' is the dollar sign only as a symbol of its own; inside a commodity name it is refused as that name")
     func dollarSign() {
         func amount(_ text: String, dollar: Currency? = .usd) -> String {

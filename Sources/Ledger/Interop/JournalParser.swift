@@ -43,6 +43,24 @@ public struct LineReader {
     public func close() { try? handle.close() }
 }
 
+/// A set of ASCII bytes as a 128-bit mask: asking it costs a shift, where a `Set<UInt8>` hashes the byte. The fast
+/// reader asks one of every byte of every posting (with a `Set`, 7 % of an import's time).
+struct ASCIISet: Sendable {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+
+    init(_ characters: String) {
+        for byte in characters.utf8 {
+            precondition(byte < 128, "ASCIISet holds ASCII only")
+            if byte < 64 { low |= 1 << byte } else { high |= 1 << (byte - 64) }
+        }
+    }
+
+    func contains(_ byte: UInt8) -> Bool {
+        byte < 64 ? low >> byte & 1 == 1 : byte < 128 && high >> (byte - 64) & 1 == 1
+    }
+}
+
 /// One transaction as read from a ledger-cli / hledger journal, before the books resolve it.
 public struct ParsedTransaction: Sendable {
     public struct Posting: Sendable {
@@ -109,14 +127,15 @@ public struct JournalParser {
             guard bytes.count >= 10, (0x30...0x39).contains(bytes[0]), !bytes.contains(0x3B) else { return .declined }
             return fastHeader(bytes, line: line)
         }
-        guard !skipping, current != nil, !bytes.contains(where: { Self.unusualInPosting.contains($0) }) else {
+        let unusual = Self.unusualInPosting
+        guard !skipping, current != nil, !bytes.contains(where: { unusual.contains($0) }) else {
             return .declined
         }
         return fastPosting(bytes, from: first, line: line)
     }
 
     /// Bytes that send a posting line to the full reader: `; $ " { @ = ( [ * ! ,`.
-    static let unusualInPosting: Set<UInt8> = Set(";$\"{@=([*!,".utf8)
+    static let unusualInPosting = ASCIISet(";$\"{@=([*!,")
 
     mutating func fastHeader(_ bytes: UnsafeBufferPointer<UInt8>, line: Int) -> FastOutcome {
         func digits(_ range: Range<Int>) -> Int? {

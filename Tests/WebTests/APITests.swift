@@ -158,6 +158,16 @@ struct APITests {
             try await Fixtures.user("erin", roles: ["employee"], on: app)
             try await app.testing().test(.GET, "/healthz") { response in
                 #expect(response.status == .ok && response.body.string == #"{"status":"ok"}"#)
+                // Each request gets an id of its own, a lower-case UUID, unless a proxy sent a sane one.
+                let id = response.headers.first(name: "X-Request-Id") ?? ""
+                #expect(UUID(uuidString: id) != nil && id == id.lowercased())
+            }
+            try await app.testing().test(.GET, "/healthz", headers: ["X-Request-Id": "edge-42"]) { response in
+                #expect(response.headers.first(name: "X-Request-Id") == "edge-42")
+            }
+            try await app.testing().test(.GET, "/healthz", headers: ["X-Request-Id": "<script>"]) { response in
+                let id = response.headers.first(name: "X-Request-Id") ?? ""
+                #expect(UUID(uuidString: id) != nil && id == id.lowercased())
             }
             try await app.testing().test(.GET, "/api/openapi.json") { response in
                 let document = json(response)

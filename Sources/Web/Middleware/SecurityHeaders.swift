@@ -26,11 +26,13 @@ struct SecurityHeadersMiddleware: AsyncMiddleware {
 }
 
 /// Tags each request with an id (kept from `X-Request-Id` when a proxy set a sane one) for logs and errors.
+/// Without the header it is the UUID Vapor already made for the request: on Linux each `UUID()` opens and reads
+/// `/dev/urandom`, and a second one per request showed in the profile of HTTP posting.
 struct RequestIDMiddleware: AsyncMiddleware {
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let incoming = request.headers.first(name: "X-Request-Id")
         let id = incoming.flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? $0 : nil }
-            ?? UUID().uuidString.lowercased()
+            ?? (incoming == nil ? request.id : UUID().uuidString).lowercased()
         request.logger[metadataKey: "request-id"] = .string(id)
         let response = try await next.respond(to: request)
         response.headers.replaceOrAdd(name: "X-Request-Id", value: id)

@@ -52,9 +52,10 @@ extension LedgerService {
                 on: tx, filter: .init(entity: "import", entityID: scan.sha256, action: "ledger.import", limit: 1)).first {
                 let before = earlier.after.flatMap { try? JSONDecoder().decode(ImportSummary.self, from: Data($0.utf8)) }
                 throw DomainError.conflict("import.already_imported", """
-                    \(fileName) has the same content (sha256 \(scan.sha256.prefix(12))...) as a file imported at \
-                    \(earlier.at) by \(earlier.actor)\(before.map { " (\($0.entries) entries)" } ?? ""): importing it \
-                    again would post its entries twice. To import it again on purpose, give --again.
+                    \(fileName) has the same content (sha256 \(scan.sha256.prefix(12))...) as \
+                    \(before.map { "\($0.file), " } ?? "a file ")imported at \(earlier.at) by \(earlier.actor)\
+                    \(before.map { " (\($0.entries) entries)" } ?? ""): importing it again would post its entries \
+                    twice. To import it again on purpose, give --again.
                     """)
             }
             let service = LedgerService(db: tx, context: context)

@@ -70,7 +70,9 @@ struct ImportTests {
             #expect(try await AuditChain.list(on: db, filter: .init(action: "ledger.import")).count == 1)
             // The same bytes under another name are the same file.
             let copy = try writeTemp(Self.sample, "copy.ledger")
-            await #expect(throws: DomainError.self) { _ = try await ledger.importJournal(path: copy, by: .system) }
+            let repeated = await #expect(throws: DomainError.self) { _ = try await ledger.importJournal(path: copy, by: .system) }
+            #expect(repeated?.message.hasPrefix("copy.ledger has the same content") == true)
+            #expect(repeated?.message.contains("as books.ledger, imported at") == true)
             let again = try await ledger.importJournal(path: path, again: true, by: .system)
             #expect(again.sha256 == first.sha256 && again.entries == 3 && !again.companyCreated)
             let doubled = try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31))

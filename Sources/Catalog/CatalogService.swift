@@ -180,7 +180,7 @@ public struct CatalogService: Sendable {
 
     func requireFreeSKU(_ sku: String, except id: String?) async throws {
         let rows = try await db.sql.select().column("id").from("products").where("sku", .equal, sku).all()
-        if try rows.contains(where: { try $0.decode(column: "id", as: UUID.self).uuidString.lowercased() != id }) {
+        if try rows.contains(where: { try $0.decode(column: "id", as: UUID.self).lowercaseText != id }) {
             throw DomainError(.conflict, "catalog.product.sku_taken", "Another product has the SKU '\(sku)'", field: "sku")
         }
     }

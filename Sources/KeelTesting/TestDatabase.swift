@@ -31,7 +31,7 @@ public enum TestDatabases {
         let removeFolder: @Sendable () -> Void = { try? FileManager.default.removeItem(at: folder) }
         if let admin = postgresURL {
             let template = try await templates.postgresTemplate(adminURL: admin)
-            let name = "keel_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+            let name = "keel_t_" + UUID().lowercaseText.replacingOccurrences(of: "-", with: "")
             try await Admin.run(admin, "CREATE DATABASE \(name) TEMPLATE \(template)")
             var config = config(for: .postgres(url: try Admin.url(admin, database: name)))
             config.auditHeadPath = folder.appendingPathComponent("audit-head").path

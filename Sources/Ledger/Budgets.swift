@@ -125,7 +125,7 @@ extension LedgerService {
             guard let text = try row.decode(column: "dimensions", as: String?.self),
                   let values = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)),
                   let value = values[key] else { continue }
-            let account = try row.decode(column: "account_id", as: UUID.self).uuidString.lowercased()
+            let account = try row.decode(column: "account_id", as: UUID.self).lowercaseText
             result[value, default: [:]][account, default: 0] += try row.decode(column: "amount", as: Int64.self)
         }
         return result
@@ -155,7 +155,7 @@ extension LedgerService {
             """).all()
         let types = Dictionary(uniqueKeysWithValues: accounts.map { ($0.id, $0.type) })
         for row in rows {
-            let account = try row.decode(column: "account_id", as: UUID.self).uuidString.lowercased()
+            let account = try row.decode(column: "account_id", as: UUID.self).lowercaseText
             // Stored as positive figures; in the statement's debit-positive terms income is negative.
             let amount = try row.decode(column: "amount", as: Int64.self)
             budget[account] = types[account] == .income ? -amount : amount

@@ -93,7 +93,7 @@ extension LedgerService {
 extension DraftModel {
     var draft: Draft {
         get throws {
-            Draft(id: id!.uuidString.lowercased(), entry: try JSONDecoder().decode(ProposedEntry.self, from: Data(entry.utf8)),
+            Draft(id: id!.lowercaseText, entry: try JSONDecoder().decode(ProposedEntry.self, from: Data(entry.utf8)),
                   createdBy: createdBy, updatedBy: updatedBy, createdAt: createdAt, updatedAt: updatedAt)
         }
     }

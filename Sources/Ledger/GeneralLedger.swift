@@ -114,9 +114,9 @@ extension LedgerService {
             let credit = try row.decode(column: "func_credit", as: Int64.self)
             running += debit - credit
             guard index >= skip else { continue }
-            let accountID = try row.decode(column: "account_id", as: UUID.self).uuidString.lowercased()
+            let accountID = try row.decode(column: "account_id", as: UUID.self).lowercaseText
             lines.append(GeneralLedger.Line(
-                entryID: try row.decode(column: "entry_id", as: UUID.self).uuidString.lowercased(),
+                entryID: try row.decode(column: "entry_id", as: UUID.self).lowercaseText,
                 number: try row.decode(column: "number", as: String.self),
                 journal: try row.decode(column: "journal", as: String.self),
                 date: try CivilDate.parse(try row.decode(column: "date", as: String.self)),

@@ -129,13 +129,13 @@ public struct LedgerService: Sendable {
         }
         if !includeArchived { query = query.where("archived", .equal, false) }
         return try await query.orderBy("code").all().map { row in
-            Account(id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+            Account(id: try row.decode(column: "id", as: UUID.self).lowercaseText,
                     code: try row.decode(column: "code", as: String.self),
                     name: try row.decode(column: "name", as: String.self),
                     fullName: try row.decode(column: "full_name", as: String.self),
                     type: AccountType(rawValue: try row.decode(column: "type", as: String.self)) ?? .asset,
                     subtype: AccountSubtype(rawValue: try row.decode(column: "subtype", as: String.self)) ?? .none,
-                    parentID: try row.decode(column: "parent_id", as: UUID?.self)?.uuidString.lowercased(),
+                    parentID: try row.decode(column: "parent_id", as: UUID?.self)?.lowercaseText,
                     isHeader: try row.decode(column: "is_header", as: Bool.self),
                     archived: try row.decode(column: "archived", as: Bool.self),
                     currency: try row.decode(column: "currency", as: String?.self).flatMap(Currency.init(code:)))
@@ -233,9 +233,9 @@ extension AccountModel {
     }
 
     var account: Account {
-        Account(id: id!.uuidString.lowercased(), code: code, name: name, fullName: fullName,
+        Account(id: id!.lowercaseText, code: code, name: name, fullName: fullName,
                 type: AccountType(rawValue: type) ?? .asset, subtype: AccountSubtype(rawValue: subtype) ?? .none,
-                parentID: parentID?.uuidString.lowercased(), isHeader: isHeader, archived: archived,
+                parentID: parentID?.lowercaseText, isHeader: isHeader, archived: archived,
                 currency: currency.flatMap(Currency.init(code:)))
     }
 }

@@ -17,12 +17,12 @@ extension LedgerService {
         let lineRows = try await db.sql.select().column("*").from("ledger_lines").where("entry_id", .equal, uuid)
             .orderBy("line_no").all()
         let lines = try lineRows.map { try Self.postedLine($0, accounts: accounts) }
-        return PostedEntry(id: uuid.uuidString.lowercased(), number: try row.decode(column: "number", as: String.self),
+        return PostedEntry(id: uuid.lowercaseText, number: try row.decode(column: "number", as: String.self),
                            journal: try row.decode(column: "journal", as: String.self),
                            date: try CivilDate.parse(try row.decode(column: "date", as: String.self)),
                            memo: try row.decode(column: "memo", as: String.self), lines: lines,
-                           reversalOf: try row.decode(column: "reversal_of", as: UUID?.self)?.uuidString.lowercased(),
-                           reversedBy: try row.decode(column: "reversed_by", as: UUID?.self)?.uuidString.lowercased(),
+                           reversalOf: try row.decode(column: "reversal_of", as: UUID?.self)?.lowercaseText,
+                           reversedBy: try row.decode(column: "reversed_by", as: UUID?.self)?.lowercaseText,
                            createdBy: try row.decode(column: "created_by", as: String.self))
     }
 
@@ -31,7 +31,7 @@ extension LedgerService {
         let dimensions = try line.decode(column: "dimensions", as: String?.self)
             .flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
         return PostedEntry.Line(
-            account: accounts[try line.decode(column: "account_id", as: UUID.self).uuidString.lowercased()]!,
+            account: accounts[try line.decode(column: "account_id", as: UUID.self).lowercaseText]!,
             debit: try line.decode(column: "debit", as: Int64.self),
             credit: try line.decode(column: "credit", as: Int64.self),
             currency: Currency(code: try line.decode(column: "currency", as: String.self))!,
@@ -78,7 +78,7 @@ extension LedgerService {
             .orderBy(SQLOrderBy(expression: SQLColumn("number", table: "e"), direction: SQLDirection.descending))
             .limit(min(max(limit, 1), 500)).offset(max(offset, 0)).all()
         return try rows.map {
-            EntrySummary(id: try $0.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+            EntrySummary(id: try $0.decode(column: "id", as: UUID.self).lowercaseText,
                          number: try $0.decode(column: "number", as: String.self),
                          journal: try $0.decode(column: "journal", as: String.self),
                          date: try CivilDate.parse(try $0.decode(column: "date", as: String.self)),

@@ -32,7 +32,7 @@ extension LedgerService {
     func functionalBalances(asOf: CivilDate) async throws -> [String: Int64] {
         var result: [String: Int64] = [:]
         for (key, value) in try await balanceSums(asOf: asOf) {
-            result[key.account.uuidString.lowercased(), default: 0] += value.1
+            result[key.account.lowercaseText, default: 0] += value.1
         }
         return result
     }
@@ -56,7 +56,7 @@ extension LedgerService {
             GROUP BY l.account_id
             """).all()
         for row in closing {
-            result[try row.decode(column: "account_id", as: UUID.self).uuidString.lowercased(), default: 0] -=
+            result[try row.decode(column: "account_id", as: UUID.self).lowercaseText, default: 0] -=
                 try row.decode(column: "amount", as: Int64.self)
         }
         return result

@@ -189,7 +189,7 @@ public struct PartiesService: Sendable {
 
     static func requireFreeCode(_ code: String, except id: String?, on db: any Database) async throws {
         let rows = try await db.sql.select().column("id").from("partners").where("code", .equal, code).all()
-        let others = try rows.map { try $0.decode(column: "id", as: UUID.self).uuidString.lowercased() }.filter { $0 != id }
+        let others = try rows.map { try $0.decode(column: "id", as: UUID.self).lowercaseText }.filter { $0 != id }
         if !others.isEmpty {
             throw DomainError(.conflict, "parties.partner.code_taken", "Another partner has the code '\(code)'",
                               field: "code")

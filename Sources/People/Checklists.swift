@@ -103,7 +103,7 @@ extension PeopleService {
                     .values(SQLBind(UUID.v7()), SQLBind(id), SQLBind(index), SQLBind(String(item.title.trimmed)),
                             SQLBind(item.owner.rawValue), SQLBind(item.dueOffsetDays)).run()
             }
-            let checklist = Checklist(id: id.uuidString.lowercased(), code: code, name: name, kind: kind, items: items)
+            let checklist = Checklist(id: id.lowercaseText, code: code, name: name, kind: kind, items: items)
             try await service.context.audit(tx, actor, "people.checklist.create", entity: "checklist", id: checklist.id,
                                             before: nil as Checklist?, after: checklist)
             return checklist
@@ -177,7 +177,7 @@ extension PeopleService {
         return try await writeTransaction(db) { tx in
             let people = service.on(tx)
             guard let uuid = UUID(uuidString: id), let task = try await people.tasks(status: nil, by: actor)
-                .first(where: { $0.id == uuid.uuidString.lowercased() }) else {
+                .first(where: { $0.id == uuid.lowercaseText }) else {
                 throw DomainError.notFound("people.task.not_found", "There is no task '\(id)' in your inbox")
             }
             guard task.status == .open else {

@@ -119,7 +119,7 @@ extension PeopleService {
                 .values(SQLBind(id), SQLBind(UUID(uuidString: employee.id)!), SQLBind(title), SQLBind(kind.rawValue),
                         SQLBind(confidentiality.rawValue), SQLBind(String(name)), SQLBind(type), SQLBind(data.count),
                         SQLBind(digest), SQLBind(data.base64EncodedString()), SQLBind(actor.username), SQLBind(now)).run()
-            let document = EmployeeDocument(id: id.uuidString.lowercased(), employeeID: employee.id, title: title, kind: kind,
+            let document = EmployeeDocument(id: id.lowercaseText, employeeID: employee.id, title: title, kind: kind,
                                             confidentiality: confidentiality, filename: String(name), contentType: type,
                                             size: data.count, sha256: digest, uploadedBy: actor.username, uploadedAt: now)
             // The title may say more than its reader should see in the audit log: only the kind and the checksum go there.

@@ -207,7 +207,7 @@ extension PeopleService {
             ] + (try PeopleRows.personalValues(person.personal))
             try await tx.sql.insert(into: "people_employees").columns(values.map(\.0)).values(values.map { SQLBind($0.1) }).run()
             let first = try await people.assignment(from: nil, changes: input.job, job: person.job, effective: person.hireDate,
-                                                    reason: .hire, employeeID: id.uuidString.lowercased(), by: actor)
+                                                    reason: .hire, employeeID: id.lowercaseText, by: actor)
             try await tx.sql.insert(into: "people_assignments")
                 .columns(PeopleRows.assignmentValues(first, employee: id).map(\.0))
                 .values(PeopleRows.assignmentValues(first, employee: id).map { SQLBind($0.1) }).run()
@@ -416,7 +416,7 @@ extension PeopleService {
         }
         let salary = job.salary ?? previous?.salary
         return Assignment(
-            id: UUID.v7().uuidString.lowercased(), effectiveDate: effective, reason: reason, positionID: position,
+            id: UUID.v7().lowercaseText, effectiveDate: effective, reason: reason, positionID: position,
             departmentID: department, managerID: manager, locationID: location,
             contractType: job.contractType ?? previous?.contractType ?? .permanent,
             weeklyHours: job.weeklyHours ?? previous?.weeklyHours ?? 40, fte: job.fte ?? previous?.fte ?? 1,

@@ -144,7 +144,7 @@ extension PeopleService {
                 .values(SQLBind(id), SQLBind(code), SQLBind(name), SQLBind(input.paid), SQLBind(input.limited),
                         SQLBind("\(annual)"), SQLBind(accrual.rawValue), SQLBind("\(carry)"),
                         SQLBind(String(format: "%02d-%02d", parts[0], parts[1])), SQLBind(false)).run()
-            let type = LeaveType(id: id.uuidString.lowercased(), code: code, name: name, paid: input.paid,
+            let type = LeaveType(id: id.lowercaseText, code: code, name: name, paid: input.paid,
                                  limited: input.limited, annualDays: annual, accrual: accrual, carryOverMax: carry,
                                  carryOverExpiryMonth: parts[0], carryOverExpiryDay: parts[1])
             try await service.context.audit(tx, actor, "people.leave_type.create", entity: "leave_type", id: type.id,

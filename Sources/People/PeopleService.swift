@@ -181,7 +181,7 @@ public struct PeopleService: Sendable {
             try await tx.sql.insert(into: "people_departments").columns("id", "code", "name", "parent_id", "archived", "created_at")
                 .values(SQLBind(id), SQLBind(code), SQLBind(name), SQLBind(parentID.flatMap(UUID.init(uuidString:))),
                         SQLBind(false), SQLBind(RFC3339.format(service.context.clock.now()))).run()
-            let department = Department(id: id.uuidString.lowercased(), code: code, name: name, parentID: parentID, archived: false)
+            let department = Department(id: id.lowercaseText, code: code, name: name, parentID: parentID, archived: false)
             try await service.context.audit(tx, actor, "people.department.create", entity: "department", id: department.id,
                                             before: nil as Department?, after: department)
             return department
@@ -204,7 +204,7 @@ public struct PeopleService: Sendable {
             try await tx.sql.insert(into: "people_locations").columns("id", "code", "name", "country", "archived", "created_at")
                 .values(SQLBind(id), SQLBind(code), SQLBind(name), SQLBind(country), SQLBind(false),
                         SQLBind(RFC3339.format(service.context.clock.now()))).run()
-            let location = Location(id: id.uuidString.lowercased(), code: code, name: name, country: country, archived: false)
+            let location = Location(id: id.lowercaseText, code: code, name: name, country: country, archived: false)
             try await service.context.audit(tx, actor, "people.location.create", entity: "location", id: location.id,
                                             before: nil as Location?, after: location)
             return location
@@ -232,7 +232,7 @@ public struct PeopleService: Sendable {
                 .columns("id", "code", "title", "department_id", "budgeted_headcount", "archived", "created_at")
                 .values(SQLBind(id), SQLBind(code), SQLBind(title), SQLBind(departmentID.flatMap(UUID.init(uuidString:))),
                         SQLBind(budgetedHeadcount), SQLBind(false), SQLBind(RFC3339.format(service.context.clock.now()))).run()
-            let position = Position(id: id.uuidString.lowercased(), code: code, title: title, departmentID: departmentID,
+            let position = Position(id: id.lowercaseText, code: code, title: title, departmentID: departmentID,
                                     budgetedHeadcount: budgetedHeadcount, filled: 0, archived: false)
             try await service.context.audit(tx, actor, "people.position.create", entity: "position", id: position.id,
                                             before: nil as Position?, after: position)

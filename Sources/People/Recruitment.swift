@@ -116,7 +116,7 @@ extension PeopleService {
             try await tx.sql.insert(into: "people_openings").columns("id", "code", "title", "position_id", "status", "created_at")
                 .values(SQLBind(id), SQLBind(code), SQLBind(title), SQLBind(positionID.flatMap(UUID.init(uuidString:))),
                         SQLBind(Opening.Status.open.rawValue), SQLBind(RFC3339.format(service.context.clock.now()))).run()
-            let opening = Opening(id: id.uuidString.lowercased(), code: code, title: title, positionID: positionID,
+            let opening = Opening(id: id.lowercaseText, code: code, title: title, positionID: positionID,
                                   status: .open, candidates: 0)
             try await service.context.audit(tx, actor, "people.opening.create", entity: "opening", id: opening.id,
                                             before: nil as Opening?, after: opening)
@@ -262,7 +262,7 @@ extension PeopleService {
             guard !candidate.anonymised else {
                 throw DomainError.conflict("people.candidate.closed", "The candidate's data was anonymised")
             }
-            let interview = Interview(id: UUID.v7().uuidString.lowercased(), date: day, interviewers: names, score: score,
+            let interview = Interview(id: UUID.v7().lowercaseText, date: day, interviewers: names, score: score,
                                       notes: notes.nonBlank.map { String($0.prefix(4_000)) },
                                       recordedBy: actor.username)
             try await tx.sql.insert(into: "people_interviews")

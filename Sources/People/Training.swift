@@ -68,7 +68,7 @@ extension PeopleService {
             if let unknown = mandatory.first(where: { !positions.contains($0) }) {
                 throw DomainError.invalid("people.position.unknown", "There is no position '\(unknown)'", field: "mandatoryFor")
             }
-            let course = Course(id: UUID.v7().uuidString.lowercased(), code: code, title: title, validityMonths: validityMonths,
+            let course = Course(id: UUID.v7().lowercaseText, code: code, title: title, validityMonths: validityMonths,
                                 mandatoryFor: mandatory)
             try await tx.sql.insert(into: "people_courses")
                 .columns("id", "code", "title", "validity_months", "mandatory_positions", "archived")
@@ -115,7 +115,7 @@ extension PeopleService {
                 .values(SQLBind(id), SQLBind(UUID(uuidString: courseID)!), SQLBind(day.description),
                         SQLBind(place.nonBlank.map { String($0.prefix(200)) }),
                         SQLBind(capacity)).run()
-            let session = try await people.sessions().first { $0.id == id.uuidString.lowercased() }!
+            let session = try await people.sessions().first { $0.id == id.lowercaseText }!
             try await service.context.audit(tx, actor, "people.session.create", entity: "session", id: session.id,
                                             before: nil as CourseSession?, after: session)
             return session

@@ -78,12 +78,4 @@ struct BulkInsertTests {
                 == #"{"a\"b\\c",NULL,"NULL","",-3,01A204E6-097D-786C-ADA5-9A775E407D2C}"#)
         #expect(BulkInsert.arrayLiteral([SQLCell]()) == "{}")
     }
-
-    @Test("UUIDs print like Foundation's uuidString")
-    func canonicalText() {
-        for _ in 0..<100 {
-            let id = UUID()
-            #expect(id.canonicalText == id.uuidString)
-        }
-    }
 }

@@ -43,7 +43,7 @@ struct CreateProducts: AsyncMigration {
 
 enum ProductRows {
     static func product(_ row: any SQLRow, prices: [String: Decimal]) throws -> Product {
-        Product(id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+        Product(id: try row.decode(column: "id", as: UUID.self).lowercaseText,
                 sku: try row.decode(column: "sku", as: String.self), name: try row.decode(column: "name", as: String.self),
                 kind: Product.Kind(rawValue: try row.decode(column: "kind", as: String.self)) ?? .product,
                 unit: try row.decode(column: "unit", as: String.self), prices: prices,

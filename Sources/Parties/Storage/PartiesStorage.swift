@@ -81,7 +81,7 @@ enum PartnerRows {
                     region: try text("\(prefix)_region"), country: try text("\(prefix)_country"))
         }
         return Partner(
-            id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+            id: try row.decode(column: "id", as: UUID.self).lowercaseText,
             code: try row.decode(column: "code", as: String.self), name: try row.decode(column: "name", as: String.self),
             isCustomer: try row.decode(column: "is_customer", as: Bool.self),
             isVendor: try row.decode(column: "is_vendor", as: Bool.self),

@@ -11,11 +11,11 @@ enum PeopleRows {
     static let homeParts = ["line1", "line2", "postal_code", "city", "region", "country"]
 
     static func id(_ row: any SQLRow, _ column: String = "id") throws -> String {
-        try row.decode(column: column, as: UUID.self).uuidString.lowercased()
+        try row.decode(column: column, as: UUID.self).lowercaseText
     }
 
     static func optionalID(_ row: any SQLRow, _ column: String) throws -> String? {
-        try row.decode(column: column, as: UUID?.self)?.uuidString.lowercased()
+        try row.decode(column: column, as: UUID?.self)?.lowercaseText
     }
 
     // Not inlined: inlined into an async function, this wrapper of a typed-throwing parse crashes the release

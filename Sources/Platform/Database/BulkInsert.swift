@@ -141,29 +141,3 @@ public enum BulkInsert {
         return literal + "}"
     }
 }
-
-extension UUID {
-    /// The UUID as Foundation's `uuidString` writes it (upper case, hyphenated), without its `sprintf`.
-    public var canonicalText: String { withCanonicalText { String(decoding: $0, as: UTF8.self) } }
-
-    /// Hands `body` the canonical text's 36 UTF-8 bytes, written on the stack.
-    func withCanonicalText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { out in
-            var at = 0
-            withUnsafeBytes(of: uuid) { bytes in
-                for (index, byte) in bytes.enumerated() {
-                    if index == 4 || index == 6 || index == 8 || index == 10 {
-                        out[at] = 45
-                        at += 1
-                    }
-                    out[at] = Self.hexDigit(byte >> 4)
-                    out[at + 1] = Self.hexDigit(byte & 0x0F)
-                    at += 2
-                }
-            }
-            return try body(UnsafeBufferPointer(out))
-        }
-    }
-
-    private static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 48 + value : 55 + value }
-}

@@ -119,7 +119,7 @@ public enum Webhooks {
     }
 
     static func subscription(_ row: any SQLRow) throws -> WebhookSubscription {
-        WebhookSubscription(id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
+        WebhookSubscription(id: try row.decode(column: "id", as: UUID.self).lowercaseText,
                             url: try row.decode(column: "url", as: String.self),
                             events: try row.decode(column: "events", as: String.self).split(separator: ",").map(String.init),
                             active: try row.decode(column: "active", as: Bool.self),
@@ -179,7 +179,7 @@ public enum Webhooks {
             let type = try row.decode(column: "event_type", as: String.self)
             let timestamp = Int(now.timeIntervalSince1970)
             let headers = [("Content-Type", "application/json"), ("User-Agent", "Keel-Webhooks/1"), ("Keel-Event", type),
-                           ("Keel-Delivery", id.uuidString.lowercased()),
+                           ("Keel-Delivery", id.lowercaseText),
                            ("Keel-Signature", signature(secret: try row.decode(column: "secret", as: String.self),
                                                         timestamp: timestamp, body: body))]
             let attempts = try row.decode(column: "attempts", as: Int.self) + 1
@@ -222,10 +222,10 @@ public enum Webhooks {
             """).all()
         return try rows.map { row in
             WebhookDelivery(
-                id: try row.decode(column: "id", as: UUID.self).uuidString.lowercased(),
-                subscriptionID: try row.decode(column: "subscription_id", as: UUID.self).uuidString.lowercased(),
+                id: try row.decode(column: "id", as: UUID.self).lowercaseText,
+                subscriptionID: try row.decode(column: "subscription_id", as: UUID.self).lowercaseText,
                 url: try row.decode(column: "url", as: String.self),
-                eventID: try row.decode(column: "event_id", as: UUID.self).uuidString.lowercased(),
+                eventID: try row.decode(column: "event_id", as: UUID.self).lowercaseText,
                 eventType: try row.decode(column: "event_type", as: String.self),
                 payload: try row.decode(column: "payload", as: String.self),
                 attempts: try row.decode(column: "attempts", as: Int.self),

@@ -66,7 +66,7 @@ public struct AuthService: Sendable {
         try await writeTransaction(db) { tx in
             try await session.create(on: tx)
             try await context.audit(tx, Self.actor(user), "auth.sign_in", entity: "session",
-                                    id: session.id!.uuidString.lowercased(), before: nil as SignInAudit?,
+                                    id: session.id!.lowercaseText, before: nil as SignInAudit?,
                                     after: SignInAudit(username: name, remoteAddress: remoteAddress, failures: nil))
         }
         guard let info = try await self.session(token: token) else {
@@ -100,7 +100,7 @@ public struct AuthService: Sendable {
                   let user = try await UserModel.find(session.userID, on: tx) else { return }
             try await session.delete(on: tx)
             try await context.audit(tx, Self.actor(user), "auth.sign_out", entity: "session",
-                                    id: session.id!.uuidString.lowercased(), before: nil as SignInAudit?,
+                                    id: session.id!.lowercaseText, before: nil as SignInAudit?,
                                     after: SignInAudit(username: user.username, remoteAddress: session.remoteAddress,
                                                        failures: nil))
         }
@@ -218,7 +218,7 @@ public struct AuthService: Sendable {
         guard let uuid = UUID(uuidString: id), let row = try await APITokenModel.find(uuid, on: db) else {
             throw DomainError.notFound("token.not_found", "No API token has the id '\(id)'")
         }
-        try requireOwnOrAdmin(ownerID: row.userID.uuidString.lowercased(), actor: actor)
+        try requireOwnOrAdmin(ownerID: row.userID.lowercaseText, actor: actor)
         let owner = try await UserModel.find(row.userID, on: db)?.username ?? "?"
         return try await writeTransaction(db) { tx in
             let before = row.summary(username: owner)
@@ -289,7 +289,7 @@ public struct AuthService: Sendable {
 
 extension APITokenModel {
     func summary(username: String) -> TokenSummary {
-        TokenSummary(id: id!.uuidString.lowercased(), name: name, username: username,
+        TokenSummary(id: id!.lowercaseText, name: name, username: username,
                      scopes: scopes.split(separator: " ").map(String.init),
                      expiresOn: expiresAt.map { CivilDate(instant: $0, timeZone: TimeZone(identifier: "UTC")!) },
                      createdAt: createdAt, lastUsedAt: lastUsedAt, revoked: revokedAt != nil)

@@ -283,7 +283,7 @@ public struct UserService: Sendable {
     }
 
     static func summary(of user: UserModel, roles: [String]) -> UserSummary {
-        UserSummary(id: user.id!.uuidString.lowercased(), username: user.username, displayName: user.displayName,
+        UserSummary(id: user.id!.lowercaseText, username: user.username, displayName: user.displayName,
                     email: user.email, roles: roles, disabled: user.disabledAt != nil,
                     mustChangePassword: user.mustChangePassword)
     }

@@ -36,7 +36,7 @@ enum SalesRows {
     }
 
     static func id(_ row: any SQLRow, _ column: String = "id") throws -> String {
-        try row.decode(column: column, as: UUID.self).uuidString.lowercased()
+        try row.decode(column: column, as: UUID.self).lowercaseText
     }
 
     // Not inlined: inlined into an async function, this wrapper of a typed-throwing parse crashes the release
@@ -140,14 +140,14 @@ enum SalesRows {
             status: Invoice.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .draft,
             customerID: try id(row, "customer_id"), customerCode: try row.decode(column: "customer_code", as: String.self),
             customerName: try row.decode(column: "customer_name", as: String.self),
-            orderID: try row.decode(column: "order_id", as: UUID?.self)?.uuidString.lowercased(), orderNumber: orderNumber,
+            orderID: try row.decode(column: "order_id", as: UUID?.self)?.lowercaseText, orderNumber: orderNumber,
             period: period, currency: try Currency.parse(try row.decode(column: "currency", as: String.self)),
             issueDate: try date(row, "issue_date"), dueDate: try date(row, "due_date"),
             paymentTerms: try row.decode(column: "payment_terms", as: String.self),
             net: try row.decode(column: "net", as: Int64.self), tax: try row.decode(column: "tax", as: Int64.self),
             gross: try row.decode(column: "gross", as: Int64.self),
             allocated: try row.decode(column: "allocated", as: Int64.self),
-            creditedInvoiceID: try row.decode(column: "credited_invoice_id", as: UUID?.self)?.uuidString.lowercased(),
+            creditedInvoiceID: try row.decode(column: "credited_invoice_id", as: UUID?.self)?.lowercaseText,
             creditedInvoiceNumber: creditedNumber,
             entryNumber: try row.decode(column: "entry_number", as: String?.self),
             reference: try row.decode(column: "reference", as: String?.self),
@@ -220,13 +220,13 @@ enum SalesRows {
             let source = try row.decode(column: "source_id", as: UUID.self)
             return Allocation(
                 id: try id(row), target: Allocation.Target(rawValue: try row.decode(column: "target_kind", as: String.self)) ?? .invoice,
-                targetID: target.uuidString.lowercased(), targetNumber: names[target] ?? "",
+                targetID: target.lowercaseText, targetNumber: names[target] ?? "",
                 source: Allocation.Source(rawValue: try row.decode(column: "source_kind", as: String.self)) ?? .receipt,
-                sourceID: source.uuidString.lowercased(), sourceNumber: names[source] ?? "", date: try date(row, "date"),
+                sourceID: source.lowercaseText, sourceNumber: names[source] ?? "", date: try date(row, "date"),
                 amount: try row.decode(column: "amount", as: Int64.self),
                 currency: try Currency.parse(try row.decode(column: "currency", as: String.self)),
-                reversalOf: try row.decode(column: "reversal_of", as: UUID?.self)?.uuidString.lowercased(),
-                reversedBy: try row.decode(column: "reversed_by", as: UUID?.self)?.uuidString.lowercased(),
+                reversalOf: try row.decode(column: "reversal_of", as: UUID?.self)?.lowercaseText,
+                reversedBy: try row.decode(column: "reversed_by", as: UUID?.self)?.lowercaseText,
                 createdBy: try row.decode(column: "created_by", as: String.self))
         }
     }

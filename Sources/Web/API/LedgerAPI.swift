@@ -44,7 +44,7 @@ extension APIHandler {
                               items: problems)
         }
         let results = try await request.ledger.post(batch: entries, by: principal,
-                                                           auditAs: "api-\(UUID().uuidString.lowercased())")
+                                                           auditAs: "api-\(UUID().lowercaseText)")
         return .created(.init(body: .json(.init(items: results.map {
             .init(id: $0.id, number: $0.number, replayed: $0.replayed)
         }))))

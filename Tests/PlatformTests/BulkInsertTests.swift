@@ -48,6 +48,48 @@ struct BulkInsertTests {
         }
     }
 
+    @Test("Rows whose key is already there add their sums to it; the same insert without the clause is refused")
+    func addOnConflict() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.sql.raw("""
+                CREATE TABLE bulk_sums (k TEXT NOT NULL, p TEXT NOT NULL, a BIGINT NOT NULL, b BIGINT NOT NULL,
+                PRIMARY KEY (k, p))
+                """).run()
+            let columns: [(String, SQLCell.Kind)] = [("k", .text), ("p", .text), ("a", .integer), ("b", .integer)]
+            let sums = BulkInsert.AddOnConflict(key: ["k", "p"], add: ["a", "b"])
+            // 9,000 rows of 4 values take two SQLite statements; the second run adds to every row of the first.
+            let rows: [[SQLCell]] = (0..<9_000).map { [.text("k\($0 % 3_000)"), .text("p\($0 / 3_000)"), .integer(Int64($0)), .integer(-1)] }
+            for _ in 0..<2 {
+                try await writeTransaction(db) { tx in
+                    try await BulkInsert.run(tx, into: "bulk_sums", columns: columns, rows: rows, onConflict: sums)
+                }
+            }
+            func total(_ column: String) async throws -> Int64? {
+                // PostgreSQL sums bigints as numeric.
+                try await db.sql.select().column(SQLRaw("CAST(SUM(\(column)) AS BIGINT)"), as: "s").from("bulk_sums")
+                    .first()?.decode(column: "s", as: Int64.self)
+            }
+            #expect(try await total("a") == 2 * Int64(8_999 * 9_000 / 2))
+            #expect(try await total("b") == -18_000)
+            let one = try await db.sql.select().columns("a", "b").from("bulk_sums").where("k", .equal, "k7")
+                .where("p", .equal, "p2").first()
+            #expect(try one?.decode(column: "a", as: Int64.self) == 2 * 6_007 && one?.decode(column: "b", as: Int64.self) == -2)
+            // The same head and row count without the clause is another statement: a new key goes in, a known one
+            // is refused, and its transaction leaves the sums as they were.
+            let plain: [[SQLCell]] = [[.text("new"), .text("p0"), .integer(5), .integer(5)]]
+            try await writeTransaction(db) { tx in
+                try await BulkInsert.run(tx, into: "bulk_sums", columns: columns, rows: plain)
+            }
+            await #expect(throws: (any Error).self) {
+                try await writeTransaction(db) { tx in
+                    try await BulkInsert.run(tx, into: "bulk_sums", columns: columns,
+                                             rows: [[.text("k1"), .text("p0"), .integer(1), .integer(1)]])
+                }
+            }
+            #expect(try await total("a") == 2 * Int64(8_999 * 9_000 / 2) + 5)
+        }
+    }
+
     @Test("Text with quotes, backslashes, braces, commas, line breaks, NULL as a word and empty text reads back as written")
     func awkwardText() async throws {
         try await withTestDatabase { db, _ in

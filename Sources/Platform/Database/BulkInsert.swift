@@ -29,21 +29,39 @@ public enum SQLCell: Sendable, Equatable {
 /// with NULLs as an array literal in text, which PostgreSQL parses. UUIDs are stored the way Fluent stores them:
 /// text in canonical upper case on SQLite, `uuid` on PostgreSQL.
 public enum BulkInsert {
+    /// What becomes of a row whose `key` columns match a row already in the table: its `add` columns are added to
+    /// that row's (materialised sums, such as balances). Rows of one call must not share a key.
+    public struct AddOnConflict: Sendable {
+        public let key: [String]
+        public let add: [String]
+
+        public init(key: [String], add: [String]) {
+            self.key = key
+            self.add = add
+        }
+
+        func clause(table: String) -> String {
+            " ON CONFLICT (" + key.map { "\"\($0)\"" }.joined(separator: ", ") + ") DO UPDATE SET "
+                + add.map { "\"\($0)\" = \"\(table)\".\"\($0)\" + excluded.\"\($0)\"" }.joined(separator: ", ")
+        }
+    }
+
     public static func run(_ db: any Database, into table: String, columns: [(String, SQLCell.Kind)],
-                           rows: [[SQLCell]]) async throws {
+                           rows: [[SQLCell]], onConflict: AddOnConflict? = nil) async throws {
         guard !rows.isEmpty else { return }
         precondition(rows.allSatisfy { $0.count == columns.count }, "every row has a value per column")
         let postgres = db.isPostgres
         let rowsPerStatement = postgres ? postgresRowsPerStatement : max(1, 32_766 / columns.count)
         let head = "INSERT INTO \"\(table)\" (" + columns.map { "\"\($0.0)\"" }.joined(separator: ", ") + ") "
+        let tail = onConflict?.clause(table: table) ?? ""
         var start = 0
         while start < rows.count {
             let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
             start += chunk.count
             if postgres {
-                try await runPostgres(db, head: head, columns: columns.map(\.1), rows: chunk)
+                try await runPostgres(db, head: head, tail: tail, columns: columns.map(\.1), rows: chunk)
             } else {
-                try await runSQLite(db, head: head + "VALUES ", columns: columns.count, rows: chunk)
+                try await runSQLite(db, head: head + "VALUES ", tail: tail, columns: columns.count, rows: chunk)
             }
         }
     }
@@ -57,10 +75,15 @@ public enum BulkInsert {
         return Array(repeating: row, count: count).joined(separator: ", ")
     }
 
-    static func runSQLite(_ db: any Database, head: String, columns: Int, rows: ArraySlice<[SQLCell]>) async throws {
-        let sql = head + placeholders(rows.count, columns: columns)
-        // The writer binds the cells as they are; elsewhere (a migration) they go as sqlite-nio's values.
-        if let writer = db as? WriterTransaction { return try writer.run(sql, rows.joined()) }
+    static func runSQLite(_ db: any Database, head: String, tail: String, columns: Int,
+                          rows: ArraySlice<[SQLCell]>) async throws {
+        // The writer binds the cells as they are, to a statement it keeps prepared by its head and row count;
+        // elsewhere (a migration) they go as sqlite-nio's values.
+        if let writer = db as? WriterTransaction {
+            return try writer.run(key: head + "... \(rows.count) rows" + tail,
+                                  sql: { head + placeholders(rows.count, columns: columns) + tail }, rows.joined())
+        }
+        let sql = head + placeholders(rows.count, columns: columns) + tail
         guard let sqlite = db as? any SQLiteDatabase else { preconditionFailure("a SQLite database speaks SQLite") }
         var binds: [SQLiteData] = []
         binds.reserveCapacity(rows.count * columns)
@@ -77,7 +100,7 @@ public enum BulkInsert {
         _ = try await sqlite.query(sql, binds)
     }
 
-    static func runPostgres(_ db: any Database, head: String, columns kinds: [SQLCell.Kind],
+    static func runPostgres(_ db: any Database, head: String, tail: String, columns kinds: [SQLCell.Kind],
                             rows: ArraySlice<[SQLCell]>) async throws {
         guard let postgres = db as? any PostgresDatabase else { preconditionFailure("a PostgreSQL database speaks PostgreSQL") }
         var binds = PostgresBindings(capacity: kinds.count)
@@ -106,7 +129,7 @@ public enum BulkInsert {
         // Each parameter is cast to its column's array type (a no-op for a binary array of that type; a parse of
         // the literal for text), so one parameter carries a column.
         let arrays = kinds.enumerated().map { "$\($0.offset + 1)::\($0.element.rawValue)[]" }.joined(separator: ", ")
-        let query = PostgresQuery(unsafeSQL: head + "SELECT * FROM unnest(" + arrays + ")", binds: binds)
+        let query = PostgresQuery(unsafeSQL: head + "SELECT * FROM unnest(" + arrays + ")" + tail, binds: binds)
         let logger = db.logger
         try await postgres.withConnection { connection in
             connection.eventLoop.makeFutureWithTask { _ = try await connection.query(query, logger: logger) }

@@ -283,6 +283,13 @@ struct WriterTransaction: Database, SQLDatabase {
         try connection.execute(sql, binds) { columns, values in onRow(SQLiteWriterRow(columns: columns, values: values)) }
     }
 
+    /// Runs a long statement known by a short key (a bulk insert's), its text made only the first time.
+    func run<Values: Sequence>(key: String, sql: () -> String, _ binds: Values) throws
+    where Values.Element: SQLiteWriterBindable {
+        logger.debug("Executing query", metadata: ["sql": .string(key)])
+        try connection.execute(key: key, long: true, sql: sql, binds) { _, _ in }
+    }
+
     private func run(_ query: any SQLExpression, _ onRow: (any SQLRow) -> Void) throws {
         let (sql, binds) = serialize(query)
         try run(sql, binds.map { try Self.encoder.encode($0) }, onRow)

@@ -29,7 +29,9 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     /// queues them), so the caches need no lock of their own. Long statements (a bulk insert's thousands of rows,
     /// a few megabytes prepared) are kept apart, only a few of them.
     private var statements: [String: OpaquePointer] = [:]
-    private var longStatements: [String: OpaquePointer] = [:]
+    private var longStatements: [String: LongStatement] = [:]
+    /// Counts runs of long statements, so a full long cache lets go of the one used longest ago.
+    private var longRuns = 0
     /// How many statements to keep prepared. Keel's write paths use a few hundred distinct short statements; when a
     /// cache is full it is emptied and refilled by what is used next.
     static let cacheLimit = 512
@@ -62,12 +64,21 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     func execute<Values: Sequence>(_ sql: String, _ binds: Values, cache: Bool = true,
                                    _ onRow: (SQLiteWriterColumns, [SQLiteData]) throws -> Void) throws
     where Values.Element: SQLiteWriterBindable {
-        guard let handle else { throw SQLiteWriterError(code: SQLITE_MISUSE, message: "the writer is closed", sql: sql) }
-        let long = sql.utf8.count > Self.longStatement
-        let statement = try prepare(sql, on: handle, cache: cache, long: long)
+        try execute(key: sql, long: sql.utf8.count > Self.longStatement, sql: { sql }, binds, cache: cache, onRow)
+    }
+
+    /// Runs a statement known by a short `key` that stands for its text, made by `sql` only when the statement is
+    /// not prepared yet: a bulk insert's statement is a hundred kilobytes of placeholders, which would otherwise be
+    /// built, hashed and compared on every run. `long` keeps it with the long statements.
+    func execute<Values: Sequence>(key: String, long: Bool, sql: () -> String, _ binds: Values, cache: Bool = true,
+                                   _ onRow: (SQLiteWriterColumns, [SQLiteData]) throws -> Void) throws
+    where Values.Element: SQLiteWriterBindable {
+        guard let handle else { throw SQLiteWriterError(code: SQLITE_MISUSE, message: "the writer is closed", sql: key) }
+        let (statement, kept) = try prepare(key: key, sql: sql, on: handle, cache: cache, long: long)
+        let sql = key
         // A kept bulk statement (thousands of parameters) is only reset after a run, not cleared: the next run binds
-        // every parameter again (the loops below) and SQLite reuses the memory of the values it replaces. A short
-        // statement's values are cleared, so none (a document's bytes, say) stays held until the statement's next run.
+        // every parameter again (the loops below). A short statement's values are cleared, so none (a document's
+        // bytes, say) stays held until the statement's next run.
         defer {
             if !cache {
                 sqlite_nio_sqlite3_finalize(statement)
@@ -77,9 +88,22 @@ final class SQLiteWriterConnection: @unchecked Sendable {
             }
         }
         var index: Int32 = 0
-        for value in binds {
-            index += 1
-            try check(value.bind(at: index, in: statement), handle, sql)
+        if let kept {
+            // A kept bulk statement's text goes into its own buffer first, bound from there without SQLite copying
+            // each value into memory of its own (a malloc and a free per value, a tenth of a batch's posting). The
+            // buffer lives as long as the statement, so what SQLite points at stays valid until it is bound again.
+            var bytes = 0
+            for value in binds { bytes += value.arenaBytes }
+            var arena = kept.arena(bytes)
+            for value in binds {
+                index += 1
+                try check(value.bind(at: index, in: statement, arena: &arena), handle, sql)
+            }
+        } else {
+            for value in binds {
+                index += 1
+                try check(value.bind(at: index, in: statement), handle, sql)
+            }
         }
         let parameters = sqlite_nio_sqlite3_bind_parameter_count(statement)
         while index < parameters {
@@ -106,24 +130,43 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         }
     }
 
-    private func prepare(_ sql: String, on handle: OpaquePointer, cache: Bool, long: Bool) throws -> OpaquePointer {
-        if cache, let statement = long ? longStatements[sql] : statements[sql] { return statement }
+    private func prepare(key: String, sql: () -> String, on handle: OpaquePointer, cache: Bool,
+                         long: Bool) throws -> (OpaquePointer, LongStatement?) {
+        if cache {
+            if long {
+                longRuns += 1
+                if let kept = longStatements[key] {
+                    kept.used = longRuns
+                    return (kept.statement, kept)
+                }
+            } else if let statement = statements[key] {
+                return (statement, nil)
+            }
+        }
         var statement: OpaquePointer?
-        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, cache ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0,
+        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql(), -1, cache ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0,
                                                    &statement, nil)
         guard status == SQLITE_OK, let statement else {
-            throw SQLiteWriterError(code: status, message: message(handle), sql: sql)
+            throw SQLiteWriterError(code: status, message: message(handle), sql: key)
         }
         if cache {
             if long {
-                if longStatements.count >= Self.longCacheLimit { finalize(&longStatements) }
-                longStatements[sql] = statement
+                // A batch's last, shorter insert of each kind is seldom seen twice: it replaces the statement used
+                // longest ago rather than emptying the cache of the full-size ones every batch runs again.
+                if longStatements.count >= Self.longCacheLimit,
+                   let oldest = longStatements.min(by: { $0.value.used < $1.value.used }) {
+                    oldest.value.finalize()
+                    longStatements[oldest.key] = nil
+                }
+                let kept = LongStatement(statement, used: longRuns)
+                longStatements[key] = kept
+                return (statement, kept)
             } else {
                 if statements.count >= Self.cacheLimit { finalize(&statements) }
-                statements[sql] = statement
+                statements[key] = statement
             }
         }
-        return statement
+        return (statement, nil)
     }
 
     private func value(at column: Int32, in statement: OpaquePointer) -> SQLiteData {
@@ -161,12 +204,62 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     /// Finalises the prepared statements and closes the connection; later calls fail.
     func close() {
         finalize(&statements)
-        finalize(&longStatements)
+        for kept in longStatements.values { kept.finalize() }
+        longStatements.removeAll()
         sqlite_nio_sqlite3_close(handle)
         handle = nil
     }
 
     deinit { if handle != nil { close() } }
+}
+
+/// A long statement the writer keeps prepared, with the buffer its text values are bound from.
+private final class LongStatement {
+    let statement: OpaquePointer
+    /// When it last ran (the connection's count of long runs).
+    var used: Int
+    private var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    init(_ statement: OpaquePointer, used: Int) {
+        self.statement = statement
+        self.used = used
+    }
+
+    /// The buffer for a run whose text takes `bytes`, grown if needed. Growing frees the old buffer, which the
+    /// statement's previous values may still point at: the run binds every parameter anew before its first step.
+    func arena(_ bytes: Int) -> SQLiteBindArena {
+        if buffer.count < bytes {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: max(bytes, buffer.count * 2), alignment: 1)
+        }
+        return SQLiteBindArena(buffer: buffer)
+    }
+
+    /// Finalises the statement, then lets go of the buffer its values pointed at.
+    func finalize() {
+        sqlite_nio_sqlite3_finalize(statement)
+        buffer.deallocate()
+        buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    }
+}
+
+/// Where a run's text values are written before SQLite is pointed at them (bound as SQLITE_STATIC).
+struct SQLiteBindArena {
+    let buffer: UnsafeMutableRawBufferPointer
+    var used = 0
+
+    /// Copies `bytes` in and binds them as UTF-8 text to parameter `index`.
+    mutating func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32, in statement: OpaquePointer) -> Int32 {
+        guard bytes.count > 0, let base = buffer.baseAddress else {
+            return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, nil, UInt8(SQLITE_UTF8))
+        }
+        precondition(used + bytes.count <= buffer.count, "the arena was sized for every value of the run")
+        let start = base + used
+        start.copyMemory(from: UnsafeRawPointer(bytes.baseAddress!), byteCount: bytes.count)
+        used += bytes.count
+        return sqlite_nio_sqlite3_bind_text64(statement, index, start.assumingMemoryBound(to: CChar.self),
+                                              UInt64(bytes.count), nil, UInt8(SQLITE_UTF8))
+    }
 }
 
 /// SQLite's "copy the value now" destructor for bound text and blobs.
@@ -176,6 +269,17 @@ private let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self
 protocol SQLiteWriterBindable {
     /// Binds the value to parameter `index` (from 1) of `statement`, returning SQLite's status.
     func bind(at index: Int32, in statement: OpaquePointer) -> Int32
+    /// The bytes the value takes in a bind arena (0: bound as by `bind(at:in:)`).
+    var arenaBytes: Int { get }
+    /// Binds the value, its text from `arena`.
+    func bind(at index: Int32, in statement: OpaquePointer, arena: inout SQLiteBindArena) -> Int32
+}
+
+extension SQLiteWriterBindable {
+    var arenaBytes: Int { 0 }
+    func bind(at index: Int32, in statement: OpaquePointer, arena: inout SQLiteBindArena) -> Int32 {
+        bind(at: index, in: statement)
+    }
 }
 
 /// Binds UTF-8 text, which SQLite copies. An empty buffer may have no address; SQLite would read that as NULL, so
@@ -220,6 +324,23 @@ extension SQLCell: SQLiteWriterBindable {
         case .null: sqlite_nio_sqlite3_bind_null(statement, index)
         case .text(let value): bindText(value, at: index, in: statement)
         case .uuid(let value): value.withCanonicalText { bindText($0, at: index, in: statement) }
+        }
+    }
+
+    var arenaBytes: Int {
+        switch self {
+        case .integer, .null: 0
+        case .text(let value): value.utf8.count
+        case .uuid: 36
+        }
+    }
+
+    func bind(at index: Int32, in statement: OpaquePointer, arena: inout SQLiteBindArena) -> Int32 {
+        switch self {
+        case .integer(let value): return sqlite_nio_sqlite3_bind_int64(statement, index, value)
+        case .null: return sqlite_nio_sqlite3_bind_null(statement, index)
+        case .text(var value): return value.withUTF8 { arena.bindText($0, at: index, in: statement) }
+        case .uuid(let value): return value.withCanonicalText { arena.bindText($0, at: index, in: statement) }
         }
     }
 }

@@ -36,10 +36,14 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
 
     /// The fiscal year containing `date` for a year that starts on the first day of `startMonth` (1...12).
     public static func fiscalYear(containing date: CivilDate, startMonth: Int) -> Period {
-        precondition((1...12).contains(startMonth), "a fiscal year starts in month 1...12")
-        let startYear = date.month >= startMonth ? date.year : date.year - 1
-        let start = CivilDate(startYear, startMonth, 1)
+        let start = CivilDate(fiscalYearStartYear(containing: date, startMonth: startMonth), startMonth, 1)
         return Period(unchecked: .fiscalYear, start, start.addingMonths(11).monthEnd)
+    }
+
+    /// The calendar year in which the fiscal year containing `date` starts (what numbering series are kept by).
+    public static func fiscalYearStartYear(containing date: CivilDate, startMonth: Int) -> Int {
+        precondition((1...12).contains(startMonth), "a fiscal year starts in month 1...12")
+        return date.month >= startMonth ? date.year : date.year - 1
     }
 
     public func contains(_ date: CivilDate) -> Bool { start <= date && date <= end }

@@ -56,7 +56,8 @@ struct PostingEngine {
     let context: PlatformContext
     let actor: Principal
 
-    static let rowsPerInsert = 500
+    /// Idempotency keys looked up per query.
+    static let keysPerQuery = 500
 
     /// How a batch shows in the audit log: a record per entry, one for the batch, or none (the caller records
     /// one for a larger action, such as an import).
@@ -69,6 +70,7 @@ struct PostingEngine {
         let earlier = try await earlierPostings(keys: batch.compactMap(\.idempotencyKey))
         var results = [PostingResult?](repeating: nil, count: batch.count)
         var fresh: [(index: Int, entry: ValidatedEntry)] = []
+        fresh.reserveCapacity(batch.count)
         var keysInBatch: [String: Int] = [:]
         var problems: [DomainError.Item] = []
         for (index, entry) in batch.enumerated() {
@@ -115,8 +117,11 @@ struct PostingEngine {
         }
         let numbered = try await number(fresh, company: books.company)
         try await insert(numbered, hashes: hashes)
-        try await updateBalances(numbered.map(\.entry))
-        for item in numbered { results[item.index] = PostingResult(id: item.id.uuidString.lowercased(), number: item.number, replayed: false) }
+        try await updateBalances(numbered.entries)
+        for (position, item) in fresh.enumerated() {
+            results[item.index] = PostingResult(id: numbered.ids[position].lowercaseText, number: numbered.numbers[position],
+                                                replayed: false)
+        }
         for (index, entry) in batch.enumerated() where results[index] == nil {
             results[index] = results[keysInBatch[entry.idempotencyKey!]!].map {
                 PostingResult(id: $0.id, number: $0.number, replayed: true)
@@ -126,56 +131,60 @@ struct PostingEngine {
         return results.map { $0! }
     }
 
+    /// The batch's new entries with their ids and numbers, by position (kept side by side rather than copied
+    /// into one value per entry: a validated entry holds its lines and their accounts, and each copy retains them).
     struct Numbered {
-        let index: Int
-        let id: UUID
-        let number: String
-        let entry: ValidatedEntry
+        let fresh: [(index: Int, entry: ValidatedEntry)]
+        let ids: [UUID]
+        let numbers: [String]
+
+        var count: Int { fresh.count }
+        var entries: LazyMapSequence<[(index: Int, entry: ValidatedEntry)], ValidatedEntry> { fresh.lazy.map(\.entry) }
     }
 
-    /// Gap-free numbers per journal and fiscal year, reserved once per group.
-    func number(_ entries: [(index: Int, entry: ValidatedEntry)], company: Company) async throws -> [Numbered] {
-        var groups: [String: [(index: Int, entry: ValidatedEntry)]] = [:]
-        for item in entries {
-            let year = company.fiscalYear(containing: item.entry.entry.date).start.year
-            groups["\(item.entry.entry.journal)|\(year)", default: []].append(item)
+    /// Gap-free numbers per journal and fiscal year, reserved once per journal and year in the batch.
+    func number(_ fresh: [(index: Int, entry: ValidatedEntry)], company: Company) async throws -> Numbered {
+        struct Series: Hashable { let journal: String, year: Int }
+        var groups: [Series: [Int]] = [:]
+        for (position, item) in fresh.enumerated() {
+            let year = Period.fiscalYearStartYear(containing: item.entry.entry.date, startMonth: company.fiscalYearStartMonth)
+            groups[Series(journal: item.entry.entry.journal, year: year), default: []].append(position)
         }
-        var numbered: [Numbered] = []
-        for key in groups.keys.sorted() {
-            let members = groups[key]!
-            let parts = key.split(separator: "|")
-            let series = String(parts[0])
-            let year = Int(parts[1])!
-            let first = try await DocumentNumbers.reserve(series, year: year, count: members.count, on: db)
-            for (offset, item) in members.enumerated() {
-                numbered.append(Numbered(index: item.index, id: UUID.v7(),
-                                         number: DocumentNumbers.format(series: series, year: year,
-                                                                        value: first + Int64(offset)),
-                                         entry: item.entry))
+        var numbers = [String](repeating: "", count: fresh.count)
+        // Series in a fixed order, so concurrent writers reserve their numbers in the same order.
+        for series in groups.keys.sorted(by: { ($0.journal, $0.year) < ($1.journal, $1.year) }) {
+            let positions = groups[series]!
+            let first = try await DocumentNumbers.reserve(series.journal, year: series.year, count: positions.count, on: db)
+            for (offset, position) in positions.enumerated() {
+                numbers[position] = DocumentNumbers.format(series: series.journal, year: series.year, value: first + Int64(offset))
             }
         }
-        return numbered.sorted { $0.index < $1.index }
+        return Numbered(fresh: fresh, ids: fresh.map { _ in UUID.v7() }, numbers: numbers)
     }
 
-    func insert(_ entries: [Numbered], hashes: [String?]) async throws {
-        let now = RFC3339.format(context.clock.now())
+    func insert(_ numbered: Numbered, hashes: [String?]) async throws {
+        let now = SQLCell.text(RFC3339.format(context.clock.now()))
         let reversalOf = SQLCell.uuid(ReversalMarker.current)
+        let createdBy = SQLCell.text(actor.username)
+        // Each entry's date as text once, for its row and its lines'.
+        let dates = numbered.fresh.map { SQLCell.text($0.entry.entry.date.description) }
         try await BulkInsert.run(db, into: "ledger_entries", columns: [
             ("id", .uuid), ("journal", .text), ("number", .text), ("date", .text), ("memo", .text),
             ("reversal_of", .uuid), ("idempotency_key", .text), ("content_hash", .text), ("created_by", .text),
             ("created_at", .text),
-        ], rows: entries.map { item in
+        ], rows: numbered.fresh.indices.map { position in
+            let item = numbered.fresh[position]
             let entry = item.entry.entry
-            return [.uuid(item.id), .text(entry.journal), .text(item.number), .text(entry.date.description),
-                    .text(entry.memo), reversalOf, .text(entry.idempotencyKey), .text(hashes[item.index]),
-                    .text(actor.username), .text(now)]
+            return [.uuid(numbered.ids[position]), .text(entry.journal), .text(numbered.numbers[position]), dates[position],
+                    .text(entry.memo), reversalOf, .text(entry.idempotencyKey), .text(hashes[item.index]), createdBy, now]
         })
         var accountIDs: [String: UUID] = [:]
         var rateTexts: [Decimal: String] = [:]
         var rows: [[SQLCell]] = []
-        rows.reserveCapacity(entries.count * 3)
-        for item in entries {
-            let date = SQLCell.text(item.entry.entry.date.description)
+        rows.reserveCapacity(numbered.count * 3)
+        for (position, item) in numbered.fresh.enumerated() {
+            let id = numbered.ids[position]
+            let date = dates[position]
             for (number, line) in item.entry.lines.enumerated() {
                 let source = line.source
                 let dimensions = source.dimensions.isEmpty ? nil
@@ -184,7 +193,7 @@ struct PostingEngine {
                 accountIDs[line.account.id] = account
                 let rate = rateTexts[line.rate] ?? "\(line.rate)"
                 rateTexts[line.rate] = rate
-                rows.append([.uuid(item.id), .integer(Int64(number)), .uuid(account), date,
+                rows.append([.uuid(id), .integer(Int64(number)), .uuid(account), date,
                              .integer(line.debit), .integer(line.credit), .text(line.currency.code),
                              .integer(line.functionalDebit), .integer(line.functionalCredit), .text(rate),
                              .text(source.memo), .text(source.partner), .text(source.dueDate?.description),
@@ -203,7 +212,7 @@ struct PostingEngine {
     /// per (account, month, currency) in `ledger_balances`, and per (account, day, currency) with the number of
     /// lines in `ledger_daily_balances`. Whole months are read from the first; a partial month, and the place of a
     /// general-ledger page, from the second.
-    func updateBalances(_ entries: [ValidatedEntry]) async throws {
+    func updateBalances<Entries: Sequence<ValidatedEntry>>(_ entries: Entries) async throws {
         var monthly: [BalanceDeltaKey: BalanceDelta] = [:]
         var daily: [BalanceDeltaKey: BalanceDelta] = [:]
         for entry in entries {
@@ -222,28 +231,25 @@ struct PostingEngine {
 
     private func upsert(_ deltas: [BalanceDeltaKey: BalanceDelta], into table: String, period: String,
                         counted: Bool) async throws {
-        let rows = deltas.sorted { ($0.key.account, $0.key.period, $0.key.currency) < ($1.key.account, $1.key.period, $1.key.currency) }
+        // In key order: neighbouring rows of the table's B-tree are written together, and concurrent writers on
+        // PostgreSQL lock rows in the same order.
+        let sorted = deltas.sorted { ($0.key.account, $0.key.period, $0.key.currency) < ($1.key.account, $1.key.period, $1.key.currency) }
         let sums = ["debit", "credit", "func_debit", "func_credit"] + (counted ? ["lines"] : [])
-        for chunk in rows.chunked(Self.rowsPerInsert) {
-            var insert = db.sql.insert(into: table).columns(["account_id", period, "currency"] + sums)
-            for (key, value) in chunk {
-                var binds: [any Encodable & Sendable] = [UUID(uuidString: key.account)!, key.period, key.currency,
-                                                         value.debit, value.credit, value.functionalDebit,
-                                                         value.functionalCredit]
-                if counted { binds.append(value.lines) }
-                insert = insert.values(binds.map { SQLBind($0) })
-            }
-            try await insert.onConflict(with: ["account_id", period, "currency"]) { conflict in
-                var conflict = conflict
-                for column in sums {
-                    conflict = conflict.set(SQLIdentifier(column), to: SQLRaw("\(table).\(column) + excluded.\(column)"))
-                }
-                return conflict
-            }.run()
+        var accountIDs: [String: UUID] = [:]
+        let rows = sorted.map { key, value -> [SQLCell] in
+            let account = accountIDs[key.account] ?? UUID(uuidString: key.account)!
+            accountIDs[key.account] = account
+            var row: [SQLCell] = [.uuid(account), .text(key.period), .text(key.currency), .integer(value.debit),
+                                  .integer(value.credit), .integer(value.functionalDebit), .integer(value.functionalCredit)]
+            if counted { row.append(.integer(value.lines)) }
+            return row
         }
+        try await BulkInsert.run(db, into: table, columns: [("account_id", .uuid), (period, .text), ("currency", .text)]
+                                    + sums.map { ($0, .integer) },
+                                 rows: rows, onConflict: .init(key: ["account_id", period, "currency"], add: sums))
     }
 
-    func audit(_ entries: [Numbered], mode: AuditMode, batchCount: Int) async throws {
+    func audit(_ numbered: Numbered, mode: AuditMode, batchCount: Int) async throws {
         struct EntryAudit: Encodable, Sendable {
             let number: String, journal: String, date: String, memo: String, lines: [LineAudit]
         }
@@ -255,13 +261,14 @@ struct PostingEngine {
         case .none: return
         case .perEntry: break
         case .batch(let auditAs):
-            let summary = BatchAudit(name: auditAs, posted: entries.count, replayed: batchCount - entries.count,
-                                     first: entries.first?.number, last: entries.last?.number)
+            let summary = BatchAudit(name: auditAs, posted: numbered.count, replayed: batchCount - numbered.count,
+                                     first: numbered.numbers.first, last: numbered.numbers.last)
             try await context.audit(db, actor, "ledger.batch.post", entity: "ledger_batch", id: auditAs,
                                     before: nil as BatchAudit?, after: summary)
             return
         }
-        let records = try entries.map { item in
+        let records = try numbered.fresh.indices.map { position in
+            let item = numbered.fresh[position]
             let entry = item.entry.entry
             let lines = item.entry.lines.map {
                 LineAudit(account: $0.account.fullName,
@@ -270,8 +277,8 @@ struct PostingEngine {
                           currency: $0.currency.code)
             }
             return try AuditChain.Entry(action: "ledger.entry.post", entity: "ledger_entry",
-                                        entityID: item.id.uuidString.lowercased(), before: nil as EntryAudit?,
-                                        after: EntryAudit(number: item.number, journal: entry.journal,
+                                        entityID: numbered.ids[position].lowercaseText, before: nil as EntryAudit?,
+                                        after: EntryAudit(number: numbered.numbers[position], journal: entry.journal,
                                                           date: entry.date.description, memo: entry.memo, lines: lines))
         }
         try await context.audit(db, actor, records)
@@ -281,13 +288,13 @@ struct PostingEngine {
     func earlierPostings(keys: [String]) async throws -> [String: (PostingResult, String)] {
         guard !keys.isEmpty else { return [:] }
         var found: [String: (PostingResult, String)] = [:]
-        for chunk in Array(Set(keys)).chunked(Self.rowsPerInsert) {
+        for chunk in Array(Set(keys)).chunked(Self.keysPerQuery) {
             let rows = try await db.sql.select().columns("id", "number", "idempotency_key", "content_hash")
                 .from("ledger_entries").where(SQLIdentifier("idempotency_key"), .in, SQLBind.group(Array(chunk))).all()
             for row in rows {
                 let key = try row.decode(column: "idempotency_key", as: String.self)
                 let id = try row.decode(column: "id", as: UUID.self)
-                found[key] = (PostingResult(id: id.uuidString.lowercased(),
+                found[key] = (PostingResult(id: id.lowercaseText,
                                             number: try row.decode(column: "number", as: String.self), replayed: true),
                               try row.decode(column: "content_hash", as: String.self))
             }

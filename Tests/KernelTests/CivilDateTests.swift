@@ -54,6 +54,9 @@ struct CivilDateTests {
         #expect(april.start == CivilDate(2025, 4, 1) && april.end == CivilDate(2026, 3, 31) && april.label == "FY2025/26")
         let calendar = Period.fiscalYear(containing: CivilDate(2026, 12, 31), startMonth: 1)
         #expect(calendar.label == "FY2026" && calendar.dayCount == 365 && calendar.months.count == 12)
+        #expect(Period.fiscalYearStartYear(containing: CivilDate(2026, 2, 1), startMonth: 4) == 2025)
+        #expect(Period.fiscalYearStartYear(containing: CivilDate(2026, 4, 1), startMonth: 4) == 2026)
+        #expect(Period.fiscalYearStartYear(containing: CivilDate(2026, 12, 31), startMonth: 1) == 2026)
         #expect(throws: DomainError.self) { try Period(start: CivilDate(2026, 2, 1), end: CivilDate(2026, 1, 1)) }
     }
 

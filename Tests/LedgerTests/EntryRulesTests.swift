@@ -45,6 +45,31 @@ struct EntryRulesTests {
         #expect(valid.lines[1].account.code == "4000")
     }
 
+    @Test("Each problem names its field: the line, or the field within it")
+    func fields() {
+        let entry = Self.entry([
+            ProposedLine(account: "1010", debit: 100, credit: 100, currency: .eur),
+            ProposedLine(account: "9999", credit: 100, currency: .eur),
+            ProposedLine(account: "1020", credit: 100, currency: .usd, functionalAmount: -1),
+        ])
+        do {
+            _ = try EntryRules.validate(entry, in: Self.context)
+            Issue.record("the entry has three bad lines")
+        } catch {
+            #expect(error.items.map(\.field) == ["lines[0]", "lines[1].account", "lines[2].functionalAmount"])
+            #expect(error.items.map(\.code) == ["ledger.line.both_sides", "ledger.account.unknown",
+                                                "ledger.line.amount_not_positive"])
+            #expect(error.field == "lines[0]")
+        }
+        let long = String(repeating: "é", count: EntryRules.memoLengthMax)  // 1,000 bytes, 500 characters: allowed
+        var memo = Self.entry([ProposedLine(account: "1010", debit: 1, currency: .eur),
+                               ProposedLine(account: "4000", credit: 1, currency: .eur)])
+        memo.memo = long
+        #expect(codes(memo).isEmpty)
+        memo.memo = long + "e"
+        #expect(codes(memo) == ["ledger.entry.memo_too_long"])
+    }
+
     @Test("Each rule has its own code", arguments: [
         ([ProposedLine(account: "1010", debit: 100, currency: .eur), ProposedLine(account: "4000", credit: 99, currency: .eur)],
          "ledger.entry.unbalanced"),

@@ -62,7 +62,8 @@ public enum EntryRules {
         if !context.journals.contains(entry.journal) {
             problem("journal", "ledger.journal.unknown", "There is no journal '\(entry.journal)'")
         }
-        if entry.memo.count > memoLengthMax {
+        // Characters are counted only when the UTF-8 bytes could exceed the limit (a character is at least a byte).
+        if entry.memo.utf8.count > memoLengthMax, entry.memo.count > memoLengthMax {
             problem("memo", "ledger.entry.memo_too_long", "A memo has at most \(memoLengthMax) characters")
         }
         switch context.periodState(entry.date) {
@@ -77,9 +78,13 @@ public enum EntryRules {
             problem("lines", "ledger.entry.too_many_lines", "An entry has at most \(linesPerEntryMax) lines")
         }
         var lines: [ValidatedEntry.Line] = []
+        lines.reserveCapacity(min(entry.lines.count, linesPerEntryMax))
         for (index, line) in entry.lines.prefix(linesPerEntryMax).enumerated() {
-            let field = "lines[\(index)]"
-            if let validated = validate(line, field: field, date: entry.date, context: context, problem: problem) {
+            // The line's field name is made only for a problem.
+            func lineProblem(_ field: String, _ code: String, _ message: String) {
+                problem(field.isEmpty ? "lines[\(index)]" : "lines[\(index)].\(field)", code, message)
+            }
+            if let validated = validate(line, date: entry.date, context: context, problem: lineProblem) {
                 lines.append(validated)
             }
         }
@@ -102,25 +107,26 @@ public enum EntryRules {
 
     static let amountMax: Int64 = 1_000_000_000_000_000  // 10^18 minor units: sums of a batch cannot overflow
 
-    static func validate(_ line: ProposedLine, field: String, date: CivilDate, context: Context,
+    /// One line's rules. `problem` is given the field within the line ("" for the line itself).
+    static func validate(_ line: ProposedLine, date: CivilDate, context: Context,
                          problem: (String, String, String) -> Void) -> ValidatedEntry.Line? {
         var ok = true
         let account = context.accounts[line.account]
         if let account {
             if account.isHeader {
-                problem("\(field).account", "ledger.account.header",
+                problem("account", "ledger.account.header",
                         "'\(account.fullName)' is a header account; post to one of its sub-accounts")
                 ok = false
             } else if account.archived {
-                problem("\(field).account", "ledger.account.archived", "'\(account.fullName)' is archived")
+                problem("account", "ledger.account.archived", "'\(account.fullName)' is archived")
                 ok = false
             } else if let only = account.currency, only != line.currency {
-                problem("\(field).currency", "ledger.account.currency_not_allowed",
+                problem("currency", "ledger.account.currency_not_allowed",
                         "'\(account.fullName)' takes only \(only) postings, not \(line.currency)")
                 ok = false
             }
         } else {
-            problem("\(field).account", "ledger.account.unknown", "There is no account '\(line.account)'")
+            problem("account", "ledger.account.unknown", "There is no account '\(line.account)'")
             ok = false
         }
         let amount: Int64
@@ -128,10 +134,10 @@ public enum EntryRules {
         case (let debit?, nil): amount = debit
         case (nil, let credit?): amount = credit
         case (nil, nil):
-            problem(field, "ledger.line.no_amount", "Give the line a debit or a credit")
+            problem("", "ledger.line.no_amount", "Give the line a debit or a credit")
             return nil
         case (.some, .some):
-            problem(field, "ledger.line.both_sides", "A line has a debit or a credit, not both")
+            problem("", "ledger.line.both_sides", "A line has a debit or a credit, not both")
             return nil
         }
         // An exchange difference changes only the functional value of a foreign-currency balance: zero in the
@@ -139,15 +145,15 @@ public enum EntryRules {
         let exchangeDifference = amount == 0 && line.currency != context.functionalCurrency
             && (line.functionalAmount ?? 0) > 0
         guard amount > 0 || exchangeDifference else {
-            problem(field, "ledger.line.amount_not_positive", "Amounts are positive; use the other side instead")
+            problem("", "ledger.line.amount_not_positive", "Amounts are positive; use the other side instead")
             return nil
         }
         guard amount <= amountMax else {
-            problem(field, "ledger.line.amount_too_large", "The amount is too large")
+            problem("", "ledger.line.amount_too_large", "The amount is too large")
             return nil
         }
         guard let (functional, rate) = functional(line, amount: amount, date: date, context: context,
-                                                  field: field, problem: problem) else { return nil }
+                                                  problem: problem) else { return nil }
         guard ok, let account else { return nil }
         let isDebit = line.debit != nil
         return ValidatedEntry.Line(account: account, debit: isDebit ? amount : 0, credit: isDebit ? 0 : amount,
@@ -156,11 +162,11 @@ public enum EntryRules {
     }
 
     /// The line's amount in functional currency, and the rate used.
-    static func functional(_ line: ProposedLine, amount: Int64, date: CivilDate, context: Context, field: String,
+    static func functional(_ line: ProposedLine, amount: Int64, date: CivilDate, context: Context,
                            problem: (String, String, String) -> Void) -> (Int64, Decimal)? {
         if line.currency == context.functionalCurrency {
             if let given = line.functionalAmount, given != amount {
-                problem("\(field).functionalAmount", "ledger.line.functional_mismatch",
+                problem("functionalAmount", "ledger.line.functional_mismatch",
                         "A line in the functional currency has the same functional amount")
                 return nil
             }
@@ -169,22 +175,22 @@ public enum EntryRules {
         let scale = Decimal(context.functionalCurrency.minorUnitsPerMajor) / Decimal(line.currency.minorUnitsPerMajor)
         if let given = line.functionalAmount {
             guard given > 0, given <= amountMax else {
-                problem("\(field).functionalAmount", "ledger.line.amount_not_positive", "Amounts are positive")
+                problem("functionalAmount", "ledger.line.amount_not_positive", "Amounts are positive")
                 return nil
             }
             return (given, amount == 0 ? 0 : Decimal(given) / (Decimal(amount) * scale))
         }
         guard let rate = line.rate ?? context.rateOnFile(line.currency, date) else {
-            problem("\(field).rate", "ledger.rate.missing",
+            problem("rate", "ledger.rate.missing",
                     "No \(line.currency)/\(context.functionalCurrency) rate for \(date): give one or enter it first")
             return nil
         }
         guard rate > 0 else {
-            problem("\(field).rate", "ledger.rate.invalid", "A rate is positive")
+            problem("rate", "ledger.rate.invalid", "A rate is positive")
             return nil
         }
         guard let converted = try? Money.round(Decimal(amount) * rate * scale, .halfUp), converted > 0 else {
-            problem("\(field).rate", "ledger.rate.invalid", "The converted amount rounds to nothing or overflows")
+            problem("rate", "ledger.rate.invalid", "The converted amount rounds to nothing or overflows")
             return nil
         }
         return (converted, rate)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A typed identifier: `ID<Invoice>` cannot be passed where `ID<Customer>` is expected.
 /// Values are UUID version 7, so they sort by creation time and inserts stay ordered in indexes.
@@ -49,6 +52,48 @@ extension UUID {
 }
 
 extension UUID {
+    /// `count` version 7 UUIDs made at one moment, in ascending order, for the rows of one batch: the millisecond
+    /// and its 12-bit fraction as in `v7(now:)`, then a 16-bit counter at the top of the random bits, then 46
+    /// random bits, drawn 32 ids to a system call (where `v7()` makes one per id). Above 65,536 ids each is made
+    /// on its own.
+    public static func v7(count: Int, now: Date = Date()) -> [UUID] {
+        guard count <= 65_536 else { return (0..<count).map { _ in v7(now: now) } }
+        guard count > 0 else { return [] }
+        let time = max(0, now.timeIntervalSince1970 * 1000)
+        let millis = UInt64(time)
+        let fraction = UInt64(min(4095, (time - Double(millis)) * 4096))
+        var random = [UInt64](repeating: 0, count: count)
+        fillRandom(&random)
+        func byte(_ word: UInt64, _ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: word >> (56 - 8 * index)) }
+        return (0..<count).map { index in
+            // Variant bits (10), the counter (16), then 46 random bits.
+            let tail = (0b10 << 62) | (UInt64(index) << 46) | (random[index] & ((1 << 46) - 1))
+            return UUID(uuid: (byte(millis, 2), byte(millis, 3), byte(millis, 4), byte(millis, 5), byte(millis, 6),
+                               byte(millis, 7), 0x70 | UInt8(fraction >> 8), UInt8(truncatingIfNeeded: fraction),
+                               byte(tail, 0), byte(tail, 1), byte(tail, 2), byte(tail, 3),
+                               byte(tail, 4), byte(tail, 5), byte(tail, 6), byte(tail, 7)))
+        }
+    }
+
+    /// Fills `words` from the system's random source, 256 bytes (32 words) a call where the platform allows
+    /// (`getentropy`; `SystemRandomNumberGenerator` makes a call per word).
+    private static func fillRandom(_ words: inout [UInt64]) {
+        #if canImport(Glibc)
+        let filled = words.withUnsafeMutableBytes { bytes -> Bool in
+            var done = 0
+            while done < bytes.count {
+                let size = min(256, bytes.count - done)
+                guard getentropy(bytes.baseAddress! + done, size) == 0 else { return false }
+                done += size
+            }
+            return true
+        }
+        if filled { return }
+        #endif
+        var generator = SystemRandomNumberGenerator()
+        for index in words.indices { words[index] = generator.next() }
+    }
+
     /// Keel's text for an id, as the API and the pages show it: lower case, hyphenated. The same as
     /// `uuidString.lowercased()`, without Foundation's `sprintf` and the second string.
     public var lowercaseText: String {

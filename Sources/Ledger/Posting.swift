@@ -159,7 +159,7 @@ struct PostingEngine {
                 numbers[position] = DocumentNumbers.format(series: series.journal, year: series.year, value: first + Int64(offset))
             }
         }
-        return Numbered(fresh: fresh, ids: fresh.map { _ in UUID.v7() }, numbers: numbers)
+        return Numbered(fresh: fresh, ids: UUID.v7(count: fresh.count), numbers: numbers)
     }
 
     func insert(_ numbered: Numbered, hashes: [String?]) async throws {

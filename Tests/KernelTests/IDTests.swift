@@ -31,4 +31,18 @@ struct IDTests {
         let later = ID<Thing>(UUID.v7(now: Date(timeIntervalSince1970: 1_800_000_000.001)))
         #expect(early < later)
     }
+
+    @Test("A batch's version 7 ids are distinct, ascending, of version 7 and variant 2, after earlier ones")
+    func batch() {
+        let before = UUID.v7(now: Date(timeIntervalSince1970: 1_800_000_000))
+        let ids = UUID.v7(count: 10_000, now: Date(timeIntervalSince1970: 1_800_000_000.002))
+        #expect(ids.count == 10_000 && Set(ids).count == 10_000)
+        #expect(zip(ids, ids.dropFirst()).allSatisfy { $0.isBefore($1) })
+        #expect(before.isBefore(ids[0]))
+        #expect(ids.allSatisfy { $0.uuid.6 >> 4 == 7 && $0.uuid.8 >> 6 == 0b10 })
+        // Two batches in the same instant still differ (46 random bits each).
+        let again = UUID.v7(count: 10_000, now: Date(timeIntervalSince1970: 1_800_000_000.002))
+        #expect(Set(ids).isDisjoint(with: again))
+        #expect(UUID.v7(count: 0).isEmpty && UUID.v7(count: 70_000).count == 70_000)
+    }
 }

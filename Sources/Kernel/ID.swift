@@ -38,16 +38,30 @@ extension UUID {
     /// (RFC 9562 method 3, so ids made within one millisecond still sort by time), then 62 random bits.
     /// One 64-bit draw, so one system call per id.
     public static func v7(now: Date = Date()) -> UUID {
-        let time = max(0, now.timeIntervalSince1970 * 1000)
-        let millis = UInt64(time)
-        let fraction = UInt64(min(4095, (time - Double(millis)) * 4096))
         var generator = SystemRandomNumberGenerator()
-        let random = generator.next() as UInt64
+        return v7(V7Time(now), random: generator.next())
+    }
+
+    /// A version 7 moment: Unix milliseconds and the millisecond's 12-bit fraction.
+    private struct V7Time {
+        let millis: UInt64
+        let fraction: UInt64
+
+        init(_ now: Date) {
+            let time = max(0, now.timeIntervalSince1970 * 1000)
+            millis = UInt64(time)
+            fraction = UInt64(min(4095, (time - Double(millis)) * 4096))
+        }
+    }
+
+    /// The UUID for `time` whose last 64 bits are the variant (binary 10) and the low 62 bits of `random`.
+    private static func v7(_ time: V7Time, random: UInt64) -> UUID {
+        let tail = (0b10 << 62) | (random & ((1 << 62) - 1))
         func byte(_ word: UInt64, _ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: word >> (56 - 8 * index)) }
-        return UUID(uuid: (byte(millis, 2), byte(millis, 3), byte(millis, 4), byte(millis, 5), byte(millis, 6),
-                           byte(millis, 7), 0x70 | UInt8(fraction >> 8), UInt8(truncatingIfNeeded: fraction),
-                           (byte(random, 0) & 0x3F) | 0x80, byte(random, 1), byte(random, 2), byte(random, 3),
-                           byte(random, 4), byte(random, 5), byte(random, 6), byte(random, 7)))
+        return UUID(uuid: (byte(time.millis, 2), byte(time.millis, 3), byte(time.millis, 4), byte(time.millis, 5),
+                           byte(time.millis, 6), byte(time.millis, 7), 0x70 | UInt8(time.fraction >> 8),
+                           UInt8(truncatingIfNeeded: time.fraction), byte(tail, 0), byte(tail, 1), byte(tail, 2),
+                           byte(tail, 3), byte(tail, 4), byte(tail, 5), byte(tail, 6), byte(tail, 7)))
     }
 }
 
@@ -59,20 +73,11 @@ extension UUID {
     public static func v7(count: Int, now: Date = Date()) -> [UUID] {
         guard count <= 65_536 else { return (0..<count).map { _ in v7(now: now) } }
         guard count > 0 else { return [] }
-        let time = max(0, now.timeIntervalSince1970 * 1000)
-        let millis = UInt64(time)
-        let fraction = UInt64(min(4095, (time - Double(millis)) * 4096))
+        let time = V7Time(now)
         var random = [UInt64](repeating: 0, count: count)
         fillRandom(&random)
-        func byte(_ word: UInt64, _ index: UInt64) -> UInt8 { UInt8(truncatingIfNeeded: word >> (56 - 8 * index)) }
-        return (0..<count).map { index in
-            // Variant bits (10), the counter (16), then 46 random bits.
-            let tail = (0b10 << 62) | (UInt64(index) << 46) | (random[index] & ((1 << 46) - 1))
-            return UUID(uuid: (byte(millis, 2), byte(millis, 3), byte(millis, 4), byte(millis, 5), byte(millis, 6),
-                               byte(millis, 7), 0x70 | UInt8(fraction >> 8), UInt8(truncatingIfNeeded: fraction),
-                               byte(tail, 0), byte(tail, 1), byte(tail, 2), byte(tail, 3),
-                               byte(tail, 4), byte(tail, 5), byte(tail, 6), byte(tail, 7)))
-        }
+        // The counter (16 bits) above 46 random bits, under the variant.
+        return (0..<count).map { index in v7(time, random: (UInt64(index) << 46) | (random[index] & ((1 << 46) - 1))) }
     }
 
     /// Fills `words` from the system's random source, 256 bytes (32 words) a call where the platform allows

@@ -117,7 +117,7 @@ struct PostingEngine {
         }
         let numbered = try await number(fresh, company: books.company)
         try await insert(numbered, hashes: hashes)
-        try await updateBalances(numbered.entries)
+        try await updateBalances(numbered)
         for (position, item) in fresh.enumerated() {
             results[item.index] = PostingResult(id: numbered.ids[position].lowercaseText, number: numbered.numbers[position],
                                                 replayed: false)
@@ -137,9 +137,23 @@ struct PostingEngine {
         let fresh: [(index: Int, entry: ValidatedEntry)]
         let ids: [UUID]
         let numbers: [String]
+        /// Each account the lines post to, by its id's text, parsed once for the batch's lines and balances.
+        let accounts: [String: UUID]
+
+        init(fresh: [(index: Int, entry: ValidatedEntry)], ids: [UUID], numbers: [String]) {
+            self.fresh = fresh
+            self.ids = ids
+            self.numbers = numbers
+            var accounts: [String: UUID] = [:]
+            for item in fresh {
+                for line in item.entry.lines where accounts[line.account.id] == nil {
+                    accounts[line.account.id] = UUID(uuidString: line.account.id)!
+                }
+            }
+            self.accounts = accounts
+        }
 
         var count: Int { fresh.count }
-        var entries: LazyMapSequence<[(index: Int, entry: ValidatedEntry)], ValidatedEntry> { fresh.lazy.map(\.entry) }
     }
 
     /// Gap-free numbers per journal and fiscal year, reserved once per journal and year in the batch.
@@ -178,7 +192,6 @@ struct PostingEngine {
             return [.uuid(numbered.ids[position]), .text(entry.journal), .text(numbered.numbers[position]), dates[position],
                     .text(entry.memo), reversalOf, .text(entry.idempotencyKey), .text(hashes[item.index]), createdBy, now]
         })
-        var accountIDs: [String: UUID] = [:]
         var rateTexts: [Decimal: String] = [:]
         var rows: [[SQLCell]] = []
         rows.reserveCapacity(numbered.count * 3)
@@ -189,11 +202,9 @@ struct PostingEngine {
                 let source = line.source
                 let dimensions = source.dimensions.isEmpty ? nil
                     : String(decoding: try JSONEncoder.sorted.encode(source.dimensions), as: UTF8.self)
-                let account = accountIDs[line.account.id] ?? UUID(uuidString: line.account.id)!
-                accountIDs[line.account.id] = account
                 let rate = rateTexts[line.rate] ?? "\(line.rate)"
                 rateTexts[line.rate] = rate
-                rows.append([.uuid(id), .integer(Int64(number)), .uuid(account), date,
+                rows.append([.uuid(id), .integer(Int64(number)), .uuid(numbered.accounts[line.account.id]!), date,
                              .integer(line.debit), .integer(line.credit), .text(line.currency.code),
                              .integer(line.functionalDebit), .integer(line.functionalCredit), .text(rate),
                              .text(source.memo), .text(source.partner), .text(source.dueDate?.description),
@@ -212,17 +223,18 @@ struct PostingEngine {
     /// per (account, month, currency) in `ledger_balances`, and per (account, day, currency) with the number of
     /// lines in `ledger_daily_balances`. Whole months are read from the first; a partial month, and the place of a
     /// general-ledger page, from the second.
-    func updateBalances<Entries: Sequence<ValidatedEntry>>(_ entries: Entries) async throws {
+    func updateBalances(_ numbered: Numbered) async throws {
         var monthly: [BalanceDeltaKey: BalanceDelta] = [:]
         var daily: [BalanceDeltaKey: BalanceDelta] = [:]
-        for entry in entries {
+        for (_, entry) in numbered.fresh {
             let month = entry.entry.date.monthText
             let day = entry.entry.date.description
             for line in entry.lines {
                 let delta = BalanceDelta(debit: line.debit, credit: line.credit, functionalDebit: line.functionalDebit,
                                          functionalCredit: line.functionalCredit, lines: 1)
-                monthly[BalanceDeltaKey(account: line.account.id, period: month, currency: line.currency.code), default: .zero] += delta
-                daily[BalanceDeltaKey(account: line.account.id, period: day, currency: line.currency.code), default: .zero] += delta
+                let account = numbered.accounts[line.account.id]!
+                monthly[BalanceDeltaKey(account: account, period: month, currency: line.currency.code), default: .zero] += delta
+                daily[BalanceDeltaKey(account: account, period: day, currency: line.currency.code), default: .zero] += delta
             }
         }
         try await upsert(monthly, into: "ledger_balances", period: "month", counted: false)
@@ -233,13 +245,10 @@ struct PostingEngine {
                         counted: Bool) async throws {
         // In key order: neighbouring rows of the table's B-tree are written together, and concurrent writers on
         // PostgreSQL lock rows in the same order.
-        let sorted = deltas.sorted { ($0.key.account, $0.key.period, $0.key.currency) < ($1.key.account, $1.key.period, $1.key.currency) }
+        let sorted = deltas.sorted { $0.key < $1.key }
         let sums = ["debit", "credit", "func_debit", "func_credit"] + (counted ? ["lines"] : [])
-        var accountIDs: [String: UUID] = [:]
         let rows = sorted.map { key, value -> [SQLCell] in
-            let account = accountIDs[key.account] ?? UUID(uuidString: key.account)!
-            accountIDs[key.account] = account
-            var row: [SQLCell] = [.uuid(account), .text(key.period), .text(key.currency), .integer(value.debit),
+            var row: [SQLCell] = [.uuid(key.account), .text(key.period), .text(key.currency), .integer(value.debit),
                                   .integer(value.credit), .integer(value.functionalDebit), .integer(value.functionalCredit)]
             if counted { row.append(.integer(value.lines)) }
             return row
@@ -331,7 +340,15 @@ extension Array {
 }
 
 /// One row of materialised balances: an account, a period (month or day) and a currency.
-struct BalanceDeltaKey: Hashable { let account: String, period: String, currency: String }
+struct BalanceDeltaKey: Hashable, Comparable {
+    let account: UUID, period: String, currency: String
+
+    /// By account (its bytes, the order of its text), period, then currency.
+    static func < (lhs: BalanceDeltaKey, rhs: BalanceDeltaKey) -> Bool {
+        if lhs.account != rhs.account { return lhs.account.isBefore(rhs.account) }
+        return (lhs.period, lhs.currency) < (rhs.period, rhs.currency)
+    }
+}
 
 /// What a batch adds to one row of materialised balances.
 struct BalanceDelta {

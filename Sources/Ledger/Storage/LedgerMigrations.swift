@@ -6,7 +6,8 @@ import SQLKit
 /// The Ledger's migrations, in order; names are stable forever.
 public enum LedgerMigrations {
     public static var all: [any Migration] { [CreateLedger(), SeedJournals(), CreateDrafts(), CreateBudgets(), IndexLinesByDate(),
-                                             IndexEntriesByJournal(), CreateDailyBalances(), CreateTaxCodes(), KeyLinesByEntry()] }
+                                             IndexEntriesByJournal(), CreateDailyBalances(), CreateTaxCodes(), KeyLinesByEntry(),
+                                             CheckPostingReferencesPerStatement()] }
 }
 
 struct CreateLedger: AsyncMigration {
@@ -295,5 +296,42 @@ struct KeyLinesByEntry: AsyncMigration {
 
     func revert(on db: any Database) async throws {
         throw DomainError.invalid("ledger.migration.irreversible", "Line ids are not restored once dropped")
+    }
+}
+
+/// On PostgreSQL, the foreign keys every posting writes (a line's entry and account, an entry's journal and the entry
+/// it reverses) are checked once per statement by triggers (`StatementReferences`) instead of once per row: the
+/// per-row checks were half of PostgreSQL's time in batch posting (BENCHMARKS.md, docs/DECISIONS.md). The
+/// constraints hold as before, with the same locks and the same SQLSTATE 23503. SQLite keeps its declared keys.
+struct CheckPostingReferencesPerStatement: AsyncMigration {
+    var name: String { "ledger.010.posting_references_per_statement" }
+
+    static let references: [(table: String, references: [StatementReferences.Reference])] = [
+        ("ledger_lines", [
+            .init(column: "entry_id", parent: "ledger_entries", constraint: "ledger_lines_entry_id_fkey"),
+            .init(column: "account_id", parent: "ledger_accounts", constraint: "ledger_lines_account_id_fkey"),
+        ]),
+        ("ledger_entries", [
+            .init(column: "journal", parent: "ledger_journals", key: "code", constraint: "ledger_entries_journal_fkey"),
+            .init(column: "reversal_of", parent: "ledger_entries", constraint: "ledger_entries_reversal_of_fkey"),
+        ]),
+    ]
+
+    func prepare(on db: any Database) async throws {
+        guard db.isPostgres else { return }
+        try await db.transaction { tx in
+            for (table, references) in Self.references {
+                try await StatementReferences.install(on: tx.sql, table: table, references: references)
+            }
+        }
+    }
+
+    func revert(on db: any Database) async throws {
+        guard db.isPostgres else { return }
+        try await db.transaction { tx in
+            for (table, references) in Self.references.reversed() {
+                try await StatementReferences.uninstall(on: tx.sql, table: table, references: references)
+            }
+        }
     }
 }

@@ -211,13 +211,16 @@ struct PostingEngine {
                              .text(dimensions)])
             }
         }
-        try await BulkInsert.run(db, into: "ledger_lines", columns: [
-            ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
-            ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
-            ("func_credit", .integer), ("rate", .text), ("memo", .text), ("partner", .text), ("due_date", .text),
-            ("dimensions", .text),
-        ], rows: rows)
+        try await BulkInsert.run(db, into: "ledger_lines", columns: Self.lineColumns, rows: rows)
     }
+
+    /// A line row's columns, in the order `insert` gives their values.
+    static let lineColumns: [(String, SQLCell.Kind)] = [
+        ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
+        ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
+        ("func_credit", .integer), ("rate", .text), ("memo", .text), ("partner", .text), ("due_date", .text),
+        ("dimensions", .text),
+    ]
 
     /// Adds the batch's movements to the materialised balances, aggregated first so each row is touched once:
     /// per (account, month, currency) in `ledger_balances`, and per (account, day, currency) with the number of

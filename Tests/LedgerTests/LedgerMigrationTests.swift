@@ -30,12 +30,8 @@ struct LedgerMigrationTests {
             // The table as `ledger.001` made it: an id per line, an index on the entry.
             try await db.schema("ledger_lines").delete()
             try await CreateLedger.createLines(on: db)
-            try await BulkInsert.run(db, into: "ledger_lines", columns: [
-                ("id", .uuid), ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
-                ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
-                ("func_credit", .integer), ("rate", .text), ("memo", .text), ("partner", .text), ("due_date", .text),
-                ("dimensions", .text),
-            ], rows: linesBefore.map { [.uuid(UUID.v7())] + $0 })
+            try await BulkInsert.run(db, into: "ledger_lines", columns: [("id", .uuid)] + PostingEngine.lineColumns,
+                                     rows: linesBefore.map { [.uuid(UUID.v7())] + $0 })
 
             try await KeyLinesByEntry().prepare(on: db)
 
@@ -49,12 +45,7 @@ struct LedgerMigrationTests {
             // The entry and line number are the key now.
             let again = linesBefore[0]
             await #expect(throws: (any Error).self) {
-                try await BulkInsert.run(db, into: "ledger_lines", columns: [
-                    ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
-                    ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
-                    ("func_credit", .integer), ("rate", .text), ("memo", .text), ("partner", .text), ("due_date", .text),
-                    ("dimensions", .text),
-                ], rows: [again])
+                try await Self.insertLines(db, [again])
             }
         }
     }
@@ -126,12 +117,7 @@ struct LedgerMigrationTests {
     }
 
     static func insertLines(_ db: any Database, _ rows: [[SQLCell]]) async throws {
-        try await BulkInsert.run(db, into: "ledger_lines", columns: [
-            ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
-            ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
-            ("func_credit", .integer), ("rate", .text), ("memo", .text), ("partner", .text), ("due_date", .text),
-            ("dimensions", .text),
-        ], rows: rows)
+        try await BulkInsert.run(db, into: "ledger_lines", columns: PostingEngine.lineColumns, rows: rows)
     }
 
     /// `work` fails on a foreign key (SQLite's "FOREIGN KEY constraint failed", PostgreSQL's SQLSTATE 23503).

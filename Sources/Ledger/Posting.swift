@@ -116,24 +116,7 @@ struct PostingEngine {
                                 + "nothing was posted", items: problems)
         }
         let numbered = try await number(fresh, company: books.company)
-        let lineRows: [[SQLCell]]
-        let movements: (monthly: [BalanceDeltaKey: BalanceDelta], daily: [BalanceDeltaKey: BalanceDelta])
-        if db.isPostgres {
-            // PostgreSQL works in its own process: the lines' rows and the balance movements are built here while it
-            // writes the entries (about a third faster on PostgreSQL). SQLite's writer is a thread of this process
-            // on the same two cores, and building beside it measured about 15 % slower there (BENCHMARKS.md).
-            async let rows = Self.lineRows(numbered)
-            async let moved = Self.movements(numbered)
-            try await insertEntries(numbered, hashes: hashes)
-            (lineRows, movements) = (try await rows, await moved)
-        } else {
-            try await insertEntries(numbered, hashes: hashes)
-            (lineRows, movements) = (try Self.lineRows(numbered), Self.movements(numbered))
-        }
-        try await BulkInsert.run(db, into: "ledger_lines", columns: Self.lineColumns, rows: lineRows)
-        let (monthly, daily) = movements
-        try await upsert(monthly, into: "ledger_balances", period: "month", counted: false)
-        try await upsert(daily, into: "ledger_daily_balances", period: "date", counted: true)
+        try await write(numbered, hashes: hashes)
         for (position, item) in fresh.enumerated() {
             results[item.index] = PostingResult(id: numbered.ids[position].lowercaseText, number: numbered.numbers[position],
                                                 replayed: false)
@@ -196,6 +179,28 @@ struct PostingEngine {
         return Numbered(fresh: fresh, ids: UUID.v7(count: fresh.count), numbers: numbers)
     }
 
+    /// Writes the batch's entries, their lines and the balances they move.
+    func write(_ numbered: Numbered, hashes: [String?]) async throws {
+        let lineRows: [[SQLCell]]
+        let movements: (monthly: [BalanceDeltaKey: BalanceDelta], daily: [BalanceDeltaKey: BalanceDelta])
+        if db.isPostgres {
+            // PostgreSQL works in its own process: the lines' rows and the balance movements are built here while it
+            // writes the entries (about a fifth faster on average). SQLite's writer is a thread of this process
+            // on the same two cores, and building beside it measured about 15 % slower (BENCHMARKS.md).
+            async let rows = Self.lineRows(numbered)
+            async let moved = Self.movements(numbered)
+            try await insertEntries(numbered, hashes: hashes)
+            (lineRows, movements) = (try await rows, await moved)
+        } else {
+            try await insertEntries(numbered, hashes: hashes)
+            (lineRows, movements) = (try Self.lineRows(numbered), Self.movements(numbered))
+        }
+        try await BulkInsert.run(db, into: "ledger_lines", columns: Self.lineColumns, rows: lineRows)
+        let (monthly, daily) = movements
+        try await upsert(monthly, into: "ledger_balances", period: "month", counted: false)
+        try await upsert(daily, into: "ledger_daily_balances", period: "date", counted: true)
+    }
+
     func insertEntries(_ numbered: Numbered, hashes: [String?]) async throws {
         let now = SQLCell.text(RFC3339.format(context.clock.now()))
         let reversalOf = SQLCell.uuid(ReversalMarker.current)
@@ -237,7 +242,7 @@ struct PostingEngine {
         return rows
     }
 
-    /// A line row's columns, in the order `insert` gives their values.
+    /// A line row's columns, in the order `lineRows` gives their values.
     static let lineColumns: [(String, SQLCell.Kind)] = [
         ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
         ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),

@@ -51,7 +51,7 @@ public enum StatementReferences {
                 ON \(quoted(reference.parent)) FOR EACH ROW EXECUTE FUNCTION \(quoted(parentName(table, reference)))()
                 """)
             statements.append("""
-                CREATE TRIGGER \(quoted(parentName(table, reference) + "_truncate")) BEFORE TRUNCATE \
+                CREATE TRIGGER \(quoted(truncateTrigger(table, reference))) BEFORE TRUNCATE \
                 ON \(quoted(reference.parent)) FOR EACH STATEMENT EXECUTE FUNCTION \(quoted(parentName(table, reference)))()
                 """)
         }
@@ -63,7 +63,7 @@ public enum StatementReferences {
         var statements: [String] = []
         for reference in references {
             statements.append("DROP TRIGGER \(quoted(parentName(table, reference))) ON \(quoted(reference.parent))")
-            statements.append("DROP TRIGGER \(quoted(parentName(table, reference) + "_truncate")) ON \(quoted(reference.parent))")
+            statements.append("DROP TRIGGER \(quoted(truncateTrigger(table, reference))) ON \(quoted(reference.parent))")
             statements.append("DROP FUNCTION \(quoted(parentName(table, reference)))()")
         }
         for event in ["INSERT", "UPDATE"] {
@@ -83,6 +83,10 @@ public enum StatementReferences {
 
     static func parentName(_ table: String, _ reference: Reference) -> String {
         "\(table)_\(reference.column)_referenced"
+    }
+
+    static func truncateTrigger(_ table: String, _ reference: Reference) -> String {
+        parentName(table, reference) + "_truncate"
     }
 
     /// The statement trigger's function: per reference, the distinct non-NULL keys written, each looked up and

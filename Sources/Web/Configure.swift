@@ -59,8 +59,8 @@ public func configure(_ app: Application, config: KeelConfig, options: Configure
     app.middleware.use(RequestIDMiddleware())
     app.middleware.use(SecurityHeadersMiddleware())
     app.middleware.use(KeelErrorMiddleware())
-    app.middleware.use(FileMiddleware(publicDirectory: staticDirectory(), defaultFile: nil))
 
+    registerStaticFiles(app)
     registerOperationalRoutes(app)
     try registerAPI(app)
     registerPages(app)
@@ -99,6 +99,13 @@ public func migrateUnderLock(_ app: Application) async throws -> [String] {
 /// The resource folder holding `static/` (stylesheet, icons); `/static/...` URLs map onto it.
 func staticDirectory() -> String {
     (Bundle.module.resourceURL ?? URL(fileURLWithPath: ".")).path + "/"
+}
+
+/// The stylesheet and icons, under `/static/` only. As a global middleware the file lookup ran for every request
+/// (a path decoding and a `stat` per API call) and would have served any other file of the resource folder.
+func registerStaticFiles(_ app: Application) {
+    app.grouped(FileMiddleware(publicDirectory: staticDirectory(), defaultFile: nil))
+        .get("static", "**") { _ -> Response in throw Abort(.notFound) }
 }
 
 /// Health, metrics and the API document: outside the page and API middleware.

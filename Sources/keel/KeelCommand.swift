@@ -118,10 +118,13 @@ struct Verify: AsyncParsableCommand {
         abstract: "Check the audit chain (and, as areas arrive, the books). Exit 1 names the first broken row.")
 
     func run() async throws {
-        let (report, books) = try await withApplication { app, config in
-            (try await AuditVerifier.verify(on: app.db, headPath: config.auditHeadPath),
+        let (database, report, books) = try await withApplication { app, config in
+            (config.database.description, try await AuditVerifier.verify(on: app.db, headPath: config.auditHeadPath),
              try await LedgerService(db: app.db, context: app.keelContext).verifyBooks())
         }
+        // Which database was checked comes first: run without KEEL_DATABASE_URL, verify checks the default file,
+        // and "0 rows" there would otherwise read like a chain that was wiped.
+        print("database: \(database)")
         if let problem = report.problem {
             fail(DomainError(.conflict, "audit.chain.broken", "row \(report.brokenSeq ?? 0): \(problem)"))
         }
@@ -130,7 +133,7 @@ struct Verify: AsyncParsableCommand {
             fail(DomainError(.conflict, "ledger.books.broken", first))
         }
         if let warning = report.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-        print("audit chain intact: \(report.rows) rows")
+        print("audit chain intact: \(report.rows) rows" + (report.rows == 0 ? " (nothing has been recorded in this database)" : ""))
         print("books balance: every entry balances and every balance matches its lines")
     }
 }

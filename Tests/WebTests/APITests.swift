@@ -192,6 +192,17 @@ struct APITests {
                 #expect(response.status == .notFound)
                 #expect(response.body.string.contains("There is nothing at this address"))
             }
+            // Files are served from /static/ and nowhere else: not the rest of the resource folder, not via "..".
+            try await app.testing().test(.GET, "/static/keel.css") { response in
+                #expect(response.status == .ok && response.headers.contentType == .css)
+                #expect(response.body.string.contains("{"))
+            }
+            for path in ["/static/missing.css", "/openapi.yaml", "/static/%2E%2E/openapi.yaml", "/static/../openapi.yaml"] {
+                try await app.testing().test(.GET, path) { response in
+                    #expect(response.status != .ok, "\(path) is served")
+                    #expect(!response.body.string.contains("openapi: "), "\(path) shows the API source")
+                }
+            }
         }
     }
 }

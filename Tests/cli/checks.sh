@@ -40,6 +40,8 @@ expect_exit 0 "user disable" -- "$keel" user disable clerk
 expect_exit 1 "disabling an unknown user fails" -- "$keel" user disable nobody
 expect_exit 0 "verify on an intact database" -- "$keel" verify
 grep -q 'audit chain intact' "$work/out" && pass "verify reports the chain" || fail "verify said: $(cat "$work/out")"
+grep -qx "database: sqlite://$KEEL_DATABASE_URL" "$work/out" && pass "verify names the database it checked" \
+    || fail "verify said: $(cat "$work/out")"
 expect_exit 0 "backup" -- "$keel" backup --to "$work/backup.sqlite"
 [ -s "$work/backup.sqlite" ] && pass "backup file written" || fail "no backup file"
 expect_exit 1 "backup refuses to overwrite" -- "$keel" backup --to "$work/backup.sqlite"

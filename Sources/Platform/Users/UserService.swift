@@ -198,7 +198,9 @@ public struct UserService: Sendable {
         for row in rows {
             guard let role = try row.decode(column: "role", as: String?.self) else { continue }
             roleNames.insert(role)
-            permissions.formUnion(RolePermissions.parse(try row.decode(column: "permissions", as: String?.self) ?? ""))
+            let granted = RolePermissions.parse(try row.decode(column: "permissions", as: String?.self) ?? "")
+            // Most users have one role: its parsed set is shared as it is rather than rehashed into a new one.
+            if permissions.isEmpty { permissions = granted } else { permissions.formUnion(granted) }
         }
         return Principal(userID: userID.uuidString, username: try first.decode(column: "username", as: String.self),
                          roles: roleNames, permissions: permissions, tokenScopes: tokenScopes)

@@ -4,23 +4,24 @@ import Vapor
 
 /// The one place errors become responses: `application/problem+json` for the API (and any client that asks for
 /// JSON), a friendly page for people. A `DomainError` keeps its code; anything unexpected is a logged 500.
-struct KeelErrorMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        do {
-            return try await next.respond(to: request)
-        } catch {
-            let problem = Problem(error, request: request)
-            if problem.status == .internalServerError {
-                request.logger.report(error: error)
-            }
-            if Self.wantsJSON(request) { return problem.jsonResponse() }
-            if problem.status == .unauthorized, request.method == .GET {
-                let next = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
-                return request.redirect(to: "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters:
-                    .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?"))) ?? "/"))
-            }
-            return ErrorPage.response(problem, request: request)
+/// Future-based, for the reason the security headers' middleware gives.
+struct KeelErrorMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
+        next.respond(to: request).recover { error in Self.response(for: error, request: request) }
+    }
+
+    static func response(for error: any Error, request: Request) -> Response {
+        let problem = Problem(error, request: request)
+        if problem.status == .internalServerError {
+            request.logger.report(error: error)
         }
+        if wantsJSON(request) { return problem.jsonResponse() }
+        if problem.status == .unauthorized, request.method == .GET {
+            let next = request.url.path + (request.url.query.map { "?\($0)" } ?? "")
+            return request.redirect(to: "/login?next=" + (next.addingPercentEncoding(withAllowedCharacters:
+                .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=?"))) ?? "/"))
+        }
+        return ErrorPage.response(problem, request: request)
     }
 
     static func wantsJSON(_ request: Request) -> Bool {

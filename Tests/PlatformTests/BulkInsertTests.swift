@@ -113,6 +113,28 @@ struct BulkInsertTests {
         }
     }
 
+    @Test("A column that is NULL in every row stores NULL, not the column's default, and rows of nothing but NULLs go in")
+    func nullColumns() async throws {
+        try await withTestDatabase { db, _ in
+            try await db.sql.raw("""
+                CREATE TABLE bulk_nulls (n BIGINT, d TEXT DEFAULT 'default', r TEXT DEFAULT 'default')
+                """).run()
+            let columns: [(String, SQLCell.Kind)] = [("n", .integer), ("d", .text), ("r", .text)]
+            try await writeTransaction(db) { tx in
+                // `d` is NULL throughout; `r` has one value; then two rows of nothing but NULLs.
+                try await BulkInsert.run(tx, into: "bulk_nulls", columns: columns,
+                                         rows: (1...3).map { [.integer(Int64($0)), .null, .text($0 == 2 ? "two" : nil)] })
+                try await BulkInsert.run(tx, into: "bulk_nulls", columns: columns, rows: [[.null, .null, .null],
+                                                                                          [.null, .null, .null]])
+            }
+            let rows = try await db.sql.raw("SELECT n, d, r FROM bulk_nulls ORDER BY n").all()
+            #expect(try rows.map { try $0.decode(column: "n", as: Int64?.self) } == [1, 2, 3, nil, nil]
+                    || (try rows.map { try $0.decode(column: "n", as: Int64?.self) }) == [nil, nil, 1, 2, 3])
+            #expect(try rows.allSatisfy { try $0.decode(column: "d", as: String?.self) == nil })
+            #expect(try rows.compactMap { try $0.decode(column: "r", as: String?.self) } == ["two"])
+        }
+    }
+
     @Test("A PostgreSQL column array quotes every text, escapes quotes and backslashes, and leaves NULL bare")
     func arrayLiteral() {
         let id = UUID(uuidString: "01A204E6-097D-786C-ADA5-9A775E407D2C")!

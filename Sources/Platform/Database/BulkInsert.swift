@@ -26,7 +26,7 @@ public enum SQLCell: Sendable, Equatable {
 /// array parameter, unnested into rows (`INSERT ... SELECT * FROM unnest($1::uuid[], $2::bigint[], ...)`): the
 /// statement stays a few hundred characters however many rows it carries, where a `VALUES` list of 4,000 rows cost
 /// PostgreSQL a fifth of an import's time to parse and plan. A column without NULLs goes as a binary array; one
-/// with NULLs as an array literal in text, which PostgreSQL parses. UUIDs are stored the way Fluent stores them:
+/// with NULLs as an array literal in text, which PostgreSQL parses; one with nothing but NULLs as a typed NULL. UUIDs are stored the way Fluent stores them:
 /// text in canonical upper case on SQLite, `uuid` on PostgreSQL.
 public enum BulkInsert {
     /// What becomes of a row whose `key` columns match a row already in the table: its `add` columns are added to
@@ -104,7 +104,17 @@ public enum BulkInsert {
                             rows: ArraySlice<[SQLCell]>) async throws {
         guard let postgres = db as? any PostgresDatabase else { preconditionFailure("a PostgreSQL database speaks PostgreSQL") }
         var binds = PostgresBindings(capacity: kinds.count)
+        // Each column is a parameter unnested into rows, except one that is NULL in every row (an entry's reversed
+        // entry, a line's partner and dimensions, mostly): that one is a typed NULL in the select list, rather than
+        // an array literal of thousands of NULLs built here and parsed by PostgreSQL.
+        var selected: [String] = []  // the select list, a column each
+        var arrays: [String] = []    // the parameters unnested
+        var unnested: [String] = []  // their names in the select list
         for column in kinds.indices {
+            if rows.allSatisfy({ $0[column] == .null }) {
+                selected.append("NULL::\(kinds[column].rawValue)")
+                continue
+            }
             /// The column as a binary array of one type, if every one of its cells is of that type (none NULL).
             func all<Value>(_ pick: (SQLCell) -> Value?) -> [Value]? {
                 var values: [Value] = []
@@ -125,11 +135,16 @@ public enum BulkInsert {
                 // postgres-nio binds no array with NULL elements: such a column goes as an array literal in text.
                 binds.append(arrayLiteral(rows.lazy.map { $0[column] }))
             }
+            arrays.append("$\(binds.count)::\(kinds[column].rawValue)[]")
+            unnested.append("c\(column)")
+            selected.append("u.c\(column)")
         }
         // Each parameter is cast to its column's array type (a no-op for a binary array of that type; a parse of
         // the literal for text), so one parameter carries a column.
-        let arrays = kinds.enumerated().map { "$\($0.offset + 1)::\($0.element.rawValue)[]" }.joined(separator: ", ")
-        let query = PostgresQuery(unsafeSQL: head + "SELECT * FROM unnest(" + arrays + ")" + tail, binds: binds)
+        let source = arrays.isEmpty ? "generate_series(1, \(rows.count))"
+            : "unnest(" + arrays.joined(separator: ", ") + ") AS u(" + unnested.joined(separator: ", ") + ")"
+        let query = PostgresQuery(unsafeSQL: head + "SELECT " + selected.joined(separator: ", ") + " FROM " + source + tail,
+                                  binds: binds)
         let logger = db.logger
         try await postgres.withConnection { connection in
             connection.eventLoop.makeFutureWithTask { _ = try await connection.query(query, logger: logger) }

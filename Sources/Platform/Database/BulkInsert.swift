@@ -23,11 +23,12 @@ public enum SQLCell: Sendable, Equatable {
 /// Many rows into one table, by the driver's own binding rather than SQLKit's expression tree and `Encodable`
 /// encoder, which dominate the profile of a large import. On SQLite, rows go in multi-row `INSERT ... VALUES`
 /// statements as large as SQLite allows (32,766 values a statement). On PostgreSQL, each column's values go as one
-/// array parameter, unnested into rows (`INSERT ... SELECT * FROM unnest($1::uuid[], $2::bigint[], ...)`): the
-/// statement stays a few hundred characters however many rows it carries, where a `VALUES` list of 4,000 rows cost
-/// PostgreSQL a fifth of an import's time to parse and plan. A column without NULLs goes as a binary array; one
-/// with NULLs as an array literal in text, which PostgreSQL parses; one with nothing but NULLs as a typed NULL. UUIDs are stored the way Fluent stores them:
-/// text in canonical upper case on SQLite, `uuid` on PostgreSQL.
+/// array parameter, unnested into rows (`INSERT ... SELECT u.c0, NULL::text, u.c2 FROM unnest($1::uuid[],
+/// $2::bigint[]) AS u(c0, c2)`): the statement stays a few hundred characters however many rows it carries, where a
+/// `VALUES` list of 4,000 rows cost PostgreSQL a fifth of an import's time to parse and plan. A column without NULLs
+/// goes as a binary array; one with some NULLs as an array literal in text, which PostgreSQL parses; one with
+/// nothing but NULLs as a typed NULL in the select list. UUIDs are stored the way Fluent stores them: text in
+/// canonical upper case on SQLite, `uuid` on PostgreSQL.
 public enum BulkInsert {
     /// What becomes of a row whose `key` columns match a row already in the table: its `add` columns are added to
     /// that row's (materialised sums, such as balances). Rows of one call must not share a key.

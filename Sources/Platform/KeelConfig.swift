@@ -16,11 +16,13 @@ public struct KeelConfig: Sendable {
     public var requestBodyBytesMax: Int
     /// How many connections each event loop may open to PostgreSQL.
     public var postgresConnectionsPerLoop: Int
+    /// How long an API token's principal is kept after it was read (`BearerCache`); 0 reads it on every request.
+    public var tokenCacheMilliseconds: Int
 
     public init(database: DatabaseLocation, bcryptCost: Int = 12, secureCookies: Bool = false,
                 auditHeadPath: String? = nil, sessionHours: Int = 12, loginFailuresMax: Int = 10,
                 loginBackoffSecondsMax: Int = 900, requestBodyBytesMax: Int = 1_048_576,
-                postgresConnectionsPerLoop: Int = 4) {
+                postgresConnectionsPerLoop: Int = 4, tokenCacheMilliseconds: Int = 1_000) {
         self.database = database
         self.bcryptCost = bcryptCost
         self.secureCookies = secureCookies
@@ -30,6 +32,7 @@ public struct KeelConfig: Sendable {
         self.loginBackoffSecondsMax = loginBackoffSecondsMax
         self.requestBodyBytesMax = requestBodyBytesMax
         self.postgresConnectionsPerLoop = postgresConnectionsPerLoop
+        self.tokenCacheMilliseconds = tokenCacheMilliseconds
     }
 
     /// Reads `KEEL_*` variables; a malformed value is a `config.*` error naming the variable.
@@ -43,6 +46,7 @@ public struct KeelConfig: Sendable {
         config.requestBodyBytesMax = try integer(env, "KEEL_REQUEST_BYTES_MAX", default: 1_048_576,
                                                  in: 1024...(256 * 1_048_576))
         config.postgresConnectionsPerLoop = try integer(env, "KEEL_PG_CONNECTIONS_PER_LOOP", default: 4, in: 1...64)
+        config.tokenCacheMilliseconds = try integer(env, "KEEL_TOKEN_CACHE_MS", default: 1_000, in: 0...60_000)
         return config
     }
 

@@ -16,11 +16,14 @@ public struct PlatformContext: Sendable {
     /// Facts that never change once the database has them (the company once set up), so hot paths read them
     /// from the database once per process.
     public let settled = SettledFacts()
+    /// API tokens' principals, kept for a moment after they were read.
+    public let bearers: BearerCache
 
     public init(config: KeelConfig, clock: any Clock = SystemClock(), events: EventHandlers = EventHandlers()) {
         self.config = config
         self.clock = clock
         self.events = events
+        bearers = BearerCache(lifetime: .milliseconds(Int64(config.tokenCacheMilliseconds)))
     }
 
     /// Appends an audit record inside the current write transaction.

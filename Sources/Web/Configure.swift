@@ -4,6 +4,7 @@ import Foundation
 import Kernel
 import Ledger
 import Metrics
+import OpenAPIRuntime
 import OpenAPIVapor
 import Parties
 import People
@@ -128,7 +129,10 @@ func registerOperationalRoutes(_ app: Application) {
 func registerAPI(_ app: Application) throws {
     let api = app.grouped(BearerAuthMiddleware(), APIRequestMiddleware())
     let transport = VaporTransport(routesBuilder: api)
-    try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!)
+    // Compact JSON, keys sorted (as the problem documents are): the runtime's default also pretty-prints, which
+    // is bigger on the wire and slower to make for every response.
+    try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!,
+                                      configuration: OpenAPIRuntime.Configuration(jsonEncodingOptions: [.sortedKeys]))
 }
 
 /// The HTML pages: session cookie, CSRF on every unsafe form, and sign-in where needed.

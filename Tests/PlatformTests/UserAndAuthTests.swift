@@ -195,6 +195,100 @@ struct AuthServiceTests {
         }
     }
 
+    @Test("A token used a moment ago is answered from memory: changes made here count at once, others within the lifetime")
+    func bearerCache() async throws {
+        let clock = MutableClock()
+        try await withTestDatabase(clock: clock) { db, context in
+            var config = context.config
+            config.tokenCacheMilliseconds = 60_000
+            let keeping = PlatformContext(config: config, clock: clock)
+            config.tokenCacheMilliseconds = 0
+            let reading = AuthService(db: db, context: PlatformContext(config: config, clock: clock))
+            let auth = AuthService(db: db, context: keeping)
+            let users = UserService(db: db, context: keeping)
+            try await users.create(.init(username: "root", roles: ["admin"], password: "long enough pw"), by: .system)
+            try await users.create(.init(username: "hal", roles: ["auditor"], password: "long enough pw"), by: .system)
+            let token = try await auth.createToken(username: "hal", name: "feed", scopes: ["*"], expiresInDays: nil,
+                                                   by: .system)
+            let first = try #require(try await auth.principal(bearer: token.secret))
+            #expect(first.roles == ["auditor"] && first.can(Permission("audit", .read)))
+            let used = try await auth.tokens(username: "hal", actor: .system)[0].lastUsedAt
+            #expect(used.map { abs($0.timeIntervalSince(clock.now())) < 0.01 } == true)
+
+            // Revoked by another process (the CLI, a second server): the kept principal answers until the lifetime
+            // ends or something here forgets it; a process that keeps nothing refuses the token at once.
+            try await db.sql.raw("UPDATE api_tokens SET revoked_at = \(bind: clock.now())").run()
+            #expect(try await auth.principal(bearer: token.secret) == first)
+            #expect(try await reading.principal(bearer: token.secret) == nil)
+            keeping.bearers.forget()
+            #expect(try await auth.principal(bearer: token.secret) == nil)
+
+            // Changes made through this process count at once: roles, disabling, revoking.
+            let second = try await auth.createToken(username: "hal", name: "feed 2", scopes: ["*"], expiresInDays: 1,
+                                                    by: .system)
+            _ = try #require(try await auth.principal(bearer: second.secret))
+            _ = try await users.setRoles(username: "hal", roles: ["employee"], by: .system)
+            let demoted = try #require(try await auth.principal(bearer: second.secret))
+            #expect(demoted.roles == ["employee"] && !demoted.can(Permission("audit", .read)))
+            // A kept token's use is still written, at most once a minute.
+            clock.advance(by: 61)
+            _ = try #require(try await auth.principal(bearer: second.secret))
+            let listed = try await auth.tokens(username: "hal", actor: .system).first { $0.name == "feed 2" }
+            #expect(listed?.lastUsedAt.map { abs($0.timeIntervalSince(clock.now())) < 0.01 } == true)
+            // Expiry counts on every request, kept or not.
+            clock.advance(by: 86_400)
+            #expect(try await auth.principal(bearer: second.secret) == nil)
+            let third = try await auth.createToken(username: "hal", name: "feed 3", scopes: ["*"], expiresInDays: nil,
+                                                   by: .system)
+            _ = try #require(try await auth.principal(bearer: third.secret))
+            let fourth = try await auth.createToken(username: "hal", name: "feed 4", scopes: ["*"], expiresInDays: nil,
+                                                    by: .system)
+            _ = try #require(try await auth.principal(bearer: fourth.secret))
+            _ = try await auth.revokeToken(id: fourth.token.id, by: .system)
+            #expect(try await auth.principal(bearer: fourth.secret) == nil)
+            #expect(try await auth.principal(bearer: third.secret) != nil)
+            _ = try await users.disable(username: "hal", by: .system)
+            #expect(try await auth.principal(bearer: third.secret) == nil)
+        }
+    }
+
+    @Test("KEEL_TOKEN_CACHE_MS sets how long a token's principal is kept; a bad value names the variable")
+    func tokenCacheSetting() throws {
+        let base = ["KEEL_DATABASE_URL": "sqlite:///tmp/keel-config-test.sqlite"]
+        #expect(try KeelConfig.fromEnvironment(base).tokenCacheMilliseconds == 1_000)
+        let off = try KeelConfig.fromEnvironment(base.merging(["KEEL_TOKEN_CACHE_MS": "0"]) { $1 })
+        #expect(off.tokenCacheMilliseconds == 0 && PlatformContext(config: off).bearers.lifetime == .zero)
+        for bad in ["-1", "60001", "soon"] {
+            do {
+                _ = try KeelConfig.fromEnvironment(base.merging(["KEEL_TOKEN_CACHE_MS": bad]) { $1 })
+                Issue.record("KEEL_TOKEN_CACHE_MS=\(bad) was accepted")
+            } catch {
+                #expect(error.code == "config.invalid" && error.message.contains("KEEL_TOKEN_CACHE_MS"))
+            }
+        }
+    }
+
+    @Test("The bearer cache keeps nothing read before a forgetting, nothing with no lifetime, nothing past it")
+    func bearerCacheRules() async throws {
+        let entry = BearerCache.Entry(principal: .system, tokenID: UUID(), expiresAt: nil, lastUsedAt: nil)
+        let cache = BearerCache(lifetime: .seconds(60))
+        let before = cache.generation
+        cache.forget()
+        cache.keep("digest", entry, readIn: before)
+        #expect(cache.entry("digest") == nil)
+        cache.keep("digest", entry, readIn: cache.generation)
+        #expect(cache.entry("digest")?.tokenID == entry.tokenID)
+        cache.forget()
+        #expect(cache.entry("digest") == nil)
+        let none = BearerCache(lifetime: .zero)
+        none.keep("digest", entry, readIn: none.generation)
+        #expect(none.entry("digest") == nil)
+        let brief = BearerCache(lifetime: .milliseconds(1))
+        brief.keep("digest", entry, readIn: brief.generation)
+        try await Task.sleep(for: .milliseconds(5))
+        #expect(brief.entry("digest") == nil)
+    }
+
     @Test("A role's permissions are read from its row on every request, even after the role's text changes")
     func rolePermissionsFollowTheRow() async throws {
         try await withTestDatabase { db, context in

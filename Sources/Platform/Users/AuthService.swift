@@ -224,6 +224,7 @@ public struct AuthService: Sendable {
             let before = row.summary(username: owner)
             if row.revokedAt == nil { row.revokedAt = context.clock.now() }
             try await row.save(on: tx)
+            context.bearers.forgetAfterCommit()
             let after = row.summary(username: owner)
             try await context.audit(tx, actor, "token.revoke", entity: "api_token", id: after.id,
                                     before: before, after: after)
@@ -246,30 +247,48 @@ public struct AuthService: Sendable {
         return rows.map { $0.summary(username: names[$0.userID] ?? "?") }
     }
 
-    /// The principal behind a bearer token: `nil` if unknown, revoked, expired, or its user is disabled.
+    /// The principal behind a bearer token: `nil` if unknown, revoked, expired, or its user is disabled. A token used
+    /// a moment ago is answered from `BearerCache` (see there for how changes reach it).
     public func principal(bearer secret: String) async throws -> Principal? {
         guard secret.hasPrefix(Self.tokenPrefix), secret.count < 200 else { return nil }
+        let digest = Secrets.sha256(secret)
+        let now = context.clock.now()
+        let bearers = context.bearers
+        if let kept = bearers.entry(digest) {
+            if let expires = kept.expiresAt, expires <= now { return nil }
+            try await noteUse(of: kept, digest: digest, at: now)
+            return kept.principal
+        }
+        let generation = bearers.generation
         // Every API request asks this: the token, its user and the user's roles in one read, as plain rows.
         let rows = try await db.sql.raw("""
             SELECT t.id AS token_id, t.user_id AS user_id, t.scopes AS scopes, t.expires_at AS expires_at,
                    t.revoked_at AS revoked_at, t.last_used_at AS last_used_at, \(unsafeRaw: UserService.userColumns)
             FROM api_tokens t JOIN users u ON u.id = t.user_id \(unsafeRaw: UserService.rolesJoin)
-            WHERE t.token_hash = \(bind: Secrets.sha256(secret))
+            WHERE t.token_hash = \(bind: digest)
             """).all()
         guard let row = rows.first, try row.decode(column: "revoked_at", as: Date?.self) == nil else { return nil }
-        let now = context.clock.now()
-        if let expires = try row.decode(column: "expires_at", as: Date?.self), expires <= now { return nil }
+        let expires = try row.decode(column: "expires_at", as: Date?.self)
+        if let expires, expires <= now { return nil }
         let scopes = Set(try row.decode(column: "scopes", as: String.self).split(separator: " ").map(String.init))
         guard let principal = try UserService.principal(userID: try row.decode(column: "user_id", as: UUID.self),
                                                         rows: rows, tokenScopes: scopes) else { return nil }
-        if try row.decode(column: "last_used_at", as: Date?.self).map({ now.timeIntervalSince($0) > 60 }) ?? true {
-            // A write: through the writer, so it queues behind posting rather than polling SQLite's lock.
-            let id = try row.decode(column: "token_id", as: UUID.self)
-            try await writeTransaction(db) { tx in
-                try await tx.sql.update("api_tokens").set("last_used_at", to: now).where("id", .equal, id).run()
-            }
-        }
+        let entry = BearerCache.Entry(principal: principal, tokenID: try row.decode(column: "token_id", as: UUID.self),
+                                      expiresAt: expires, lastUsedAt: try row.decode(column: "last_used_at", as: Date?.self))
+        bearers.keep(digest, entry, readIn: generation)
+        try await noteUse(of: entry, digest: digest, at: now)
         return principal
+    }
+
+    /// Writes when a token was last used, at most once a minute per token.
+    private func noteUse(of token: BearerCache.Entry, digest: String, at now: Date) async throws {
+        guard token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true else { return }
+        // A write: through the writer, so it queues behind posting rather than polling SQLite's lock.
+        let id = token.tokenID
+        try await writeTransaction(db) { tx in
+            try await tx.sql.update("api_tokens").set("last_used_at", to: now).where("id", .equal, id).run()
+        }
+        context.bearers.used(digest, at: now)
     }
 
     static func isValidScope(_ scope: String) -> Bool {

@@ -228,6 +228,8 @@ public struct UserService: Sendable {
             let before = try await Self.summary(of: user, on: tx)
             try await mutate(user, tx)
             try await user.save(on: tx)
+            // Whatever changed (state, roles, password) may change what the user's tokens stand for.
+            context.bearers.forgetAfterCommit()
             let after = try await Self.summary(of: user, on: tx)
             try await context.audit(tx, actor, action, entity: "user", id: after.id, before: before, after: after)
             if action == "user.disable" { try await context.publish("user.disabled", after, on: tx) }

@@ -47,9 +47,13 @@ func withApplication<T>(migrate: Bool = true, backgroundWork: Bool = false, conf
             try await configure(app, config: config, options: .init(migrate: migrate, backgroundWork: backgroundWork))
             let result = try await body(app, config)
             try await app.asyncShutdown()
+            // The audit head files of this process's commits are written off the committing thread: all of them
+            // before the process ends.
+            AuditHeadWriter.shared.settle()
             return result
         } catch {
             try? await app.asyncShutdown()
+            AuditHeadWriter.shared.settle()
             throw error
         }
     } catch let error as DomainError {
@@ -63,6 +67,7 @@ func say(_ line: String) {
 }
 
 func fail(_ error: DomainError, exitCode: Int32 = 1) -> Never {
+    AuditHeadWriter.shared.settle()
     FileHandle.standardError.write(Data("\(error.code): \(error.message)\n".utf8))
     for item in error.items {
         let place = item.line.map { "line \($0)" } ?? item.index.map { "item \($0)" } ?? ""

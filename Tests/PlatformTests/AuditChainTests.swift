@@ -140,4 +140,23 @@ struct AuditChainTests {
             #expect(AuditHeadFile(path: context.config.auditHeadPath).read()?.seq == 7)
         }
     }
+
+    @Test("Committed heads are written off the committing thread, coalesced to the newest, never backwards")
+    func headWriter() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("keel-head-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("nested/audit-head").path
+        let writer = AuditHeadWriter()
+        for seq in 1...50 { writer.advance(path: path, to: Int64(seq), hash: "h\(seq)") }
+        writer.advance(path: path, to: 7, hash: "older")
+        writer.settle()
+        let head = AuditHeadFile(path: path).read()
+        #expect(head?.seq == 50 && head?.hash == "h50")
+        writer.advance(path: path, to: 49, hash: "behind")
+        writer.settle()
+        #expect(AuditHeadFile(path: path).read()?.hash == "h50")
+        writer.advance(path: path, to: 51, hash: "h51")
+        writer.settle()
+        #expect(AuditHeadFile(path: path).read()?.hash == "h51")
+    }
 }

@@ -35,6 +35,20 @@ struct APITests {
             try await app.testing().test(.GET, "/api/v1/me", headers: ["Cookie": session.cookie]) {
                 #expect($0.status == .unauthorized)
             }
+            try await app.testing().test(.GET, "/api/v1/me", headers: ["Authorization": "Basic YWRhOnB3"]) { response in
+                #expect(response.status == .unauthorized)
+                #expect(problemCode(response) == "auth.token.malformed")
+            }
+            // Used a moment ago, the token is answered from memory; revoked through this server, it stops at once.
+            try await app.testing().test(.GET, "/api/v1/me", headers: bearer(token)) { #expect($0.status == .ok) }
+            let auth = AuthService(db: app.db, context: app.keelContext)
+            #expect(AuthService.keptPrincipal(bearer: token, context: app.keelContext)?.username == "ada")
+            let id = try await auth.tokens(username: "ada", actor: .system)[0].id
+            _ = try await auth.revokeToken(id: id, by: .system)
+            try await app.testing().test(.GET, "/api/v1/me", headers: bearer(token)) { response in
+                #expect(response.status == .unauthorized)
+                #expect(problemCode(response) == "auth.token.invalid")
+            }
         }
     }
 

@@ -247,6 +247,17 @@ public struct AuthService: Sendable {
         return rows.map { $0.summary(username: names[$0.userID] ?? "?") }
     }
 
+    /// The principal kept for a token (`BearerCache`) when answering needs nothing from the database: kept, not
+    /// expired, and its use written less than a minute ago. `nil` means: ask `principal(bearer:)`.
+    public static func keptPrincipal(bearer secret: String, context: PlatformContext) -> Principal? {
+        guard secret.hasPrefix(tokenPrefix), secret.count < 200,
+              let kept = context.bearers.entry(Secrets.sha256(secret)) else { return nil }
+        let now = context.clock.now()
+        if let expires = kept.expiresAt, expires <= now { return nil }
+        guard let used = kept.lastUsedAt, now.timeIntervalSince(used) <= 60 else { return nil }
+        return kept.principal
+    }
+
     /// The principal behind a bearer token: `nil` if unknown, revoked, expired, or its user is disabled. A token used
     /// a moment ago is answered from `BearerCache` (see there for how changes reach it).
     public func principal(bearer secret: String) async throws -> Principal? {

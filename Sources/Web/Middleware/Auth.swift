@@ -60,38 +60,55 @@ struct CSRFMiddleware: AsyncMiddleware {
 }
 
 /// The API takes bearer tokens only (no cookies). A token that is present but invalid is a 401 at once.
-struct BearerAuthMiddleware: AsyncMiddleware {
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+///
+/// Future-based, not an `AsyncMiddleware` (which starts a task per request): a token used a moment ago is known
+/// without a read (`AuthService.keptPrincipal`), and then the request goes on without leaving the event loop.
+struct BearerAuthMiddleware: Middleware {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         if let bearer = request.headers.bearerAuthorization {
-            guard let principal = try await request.auth.principal(bearer: bearer.token) else {
-                throw DomainError(.unauthenticated, "auth.token.invalid",
-                                  "The bearer token is unknown, revoked or expired, or its user is disabled")
+            if let principal = AuthService.keptPrincipal(bearer: bearer.token, context: request.context) {
+                request.principal = principal
+                return next.respond(to: request)
             }
-            request.principal = principal
+            return request.eventLoop.makeFutureWithTask {
+                try await request.auth.principal(bearer: bearer.token)
+            }.flatMap { principal in
+                guard let principal else {
+                    return request.eventLoop.makeFailedFuture(DomainError(
+                        .unauthenticated, "auth.token.invalid",
+                        "The bearer token is unknown, revoked or expired, or its user is disabled"))
+                }
+                request.principal = principal
+                return next.respond(to: request)
+            }
         } else if request.headers.first(name: .authorization) != nil {
-            throw DomainError(.unauthenticated, "auth.token.malformed", "Use 'Authorization: Bearer <token>'")
+            return request.eventLoop.makeFailedFuture(
+                DomainError(.unauthenticated, "auth.token.malformed", "Use 'Authorization: Bearer <token>'"))
         }
-        return try await next.respond(to: request)
+        return next.respond(to: request)
     }
 }
 
 /// API requests: the body is read up to the configured limit (the generated layer streams it, so the limit is
-/// enforced here), and the request is made available to the generated handlers through a task-local.
-struct APIRequestMiddleware: AsyncMiddleware {
+/// enforced here), and the request is made available to the generated handlers through a task-local, bound around
+/// the call that starts the route's task (a task started there inherits it). Future-based for the same reason as
+/// `BearerAuthMiddleware`.
+struct APIRequestMiddleware: Middleware {
     @TaskLocal static var current: Request?
 
-    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+    func respond(to request: Request, chainingTo next: any Responder) -> EventLoopFuture<Response> {
         let limit = request.context.config.requestBodyBytesMax
+        let tooLarge = DomainError(.tooLarge, "request.too_large", "The request body is larger than \(limit) bytes")
         if let length = request.headers.first(name: .contentLength).flatMap(Int.init), length > limit {
-            throw DomainError(.tooLarge, "request.too_large", "The request body is larger than \(limit) bytes")
+            return request.eventLoop.makeFailedFuture(tooLarge)
         }
-        if request.method != .GET, request.method != .HEAD {
-            do {
-                _ = try await request.body.collect(upTo: limit)
-            } catch let abort as any AbortError where abort.status == .payloadTooLarge {
-                throw DomainError(.tooLarge, "request.too_large", "The request body is larger than \(limit) bytes")
-            }
+        let respond: @Sendable () -> EventLoopFuture<Response> = {
+            Self.$current.withValue(request) { next.respond(to: request) }
         }
-        return try await Self.$current.withValue(request) { try await next.respond(to: request) }
+        guard request.method != .GET, request.method != .HEAD else { return respond() }
+        return request.body.collect(max: limit).flatMapErrorThrowing { error in
+            if let abort = error as? any AbortError, abort.status == .payloadTooLarge { throw tooLarge }
+            throw error
+        }.flatMap { _ in respond() }
     }
 }

@@ -259,17 +259,14 @@ public struct AuthService: Sendable {
     }
 
     /// The principal behind a bearer token: `nil` if unknown, revoked, expired, or its user is disabled. A token used
-    /// a moment ago is answered from `BearerCache` (see there for how changes reach it).
+    /// a moment ago is answered from `BearerCache` (see there for how changes reach it); otherwise, and once a minute
+    /// when its use is written, it is read again.
     public func principal(bearer secret: String) async throws -> Principal? {
+        if let kept = Self.keptPrincipal(bearer: secret, context: context) { return kept }
         guard secret.hasPrefix(Self.tokenPrefix), secret.count < 200 else { return nil }
         let digest = Secrets.sha256(secret)
         let now = context.clock.now()
         let bearers = context.bearers
-        if let kept = bearers.entry(digest) {
-            if let expires = kept.expiresAt, expires <= now { return nil }
-            try await noteUse(of: kept, digest: digest, at: now)
-            return kept.principal
-        }
         let generation = bearers.generation
         // Every API request asks this: the token, its user and the user's roles in one read, as plain rows.
         let rows = try await db.sql.raw("""
@@ -291,7 +288,7 @@ public struct AuthService: Sendable {
         return principal
     }
 
-    /// Writes when a token was last used, at most once a minute per token.
+    /// Writes when a token was last used, at most once a minute per token, and notes it in the kept entry.
     private func noteUse(of token: BearerCache.Entry, digest: String, at now: Date) async throws {
         guard token.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true else { return }
         // A write: through the writer, so it queues behind posting rather than polling SQLite's lock.

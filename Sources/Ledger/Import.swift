@@ -32,10 +32,12 @@ public enum PlainTextFormat: String, Sendable, CaseIterable {
 extension LedgerService {
     public static let importEntriesPerChunk = 2_000
 
-    /// Imports a ledger-cli / hledger journal. The file is read twice, streaming: first to find every problem
-    /// (reported with line numbers), then to post it in one transaction: nothing is written unless the whole file
-    /// is valid. Missing accounts are created from their names; a fresh database gets its company set up first
-    /// (functional currency from `currency`, or the file's first currency). One audit record names the file.
+    /// Imports a ledger-cli / hledger journal, streaming, in one pass and one transaction: chunks of transactions
+    /// are posted as they are read, and any problem (a syntax error, an unbalanced entry, a closed period...) rolls
+    /// the whole import back once the file has been read to its end, so every problem is reported at once, with
+    /// its line, and nothing is written unless the whole file is valid. Missing accounts are created from their
+    /// names; a fresh database gets its company set up first (functional currency from `currency`, or the currency
+    /// the file declares, or its first currency). One audit record names the file.
     /// A beancount file's account names ("Assets:Current-Assets:Bank") are matched to the chart's accounts by
     /// their beancount form, so a file Keel exported imports back into the same accounts.
     /// A file whose bytes were imported before (its SHA-256 in a `ledger.import` audit record) is refused with
@@ -45,147 +47,32 @@ extension LedgerService {
         try require(actor, Permission("ledger", .write))
         let given = try currency.map { try Currency.parse($0, field: "--currency") }
         let dollar = format == .csv ? (try await company()?.currency ?? given) : given
-        let scan = try scan(path: path, format: format, dollar: dollar)
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         return try await writeTransaction(db) { tx in
+            let service = LedgerService(db: tx, context: context)
+            let chunks = try JournalChunks(path: path, format: format, parser: format.parser(dollar: dollar))
+            var importer = JournalImport(service: service, actor: actor, format: format, dollar: dollar,
+                                         fileName: fileName)
+            try await importer.post(chunks, progress: progress)
+            let sha256 = chunks.sha256
             if !again, let earlier = try await AuditChain.list(
-                on: tx, filter: .init(entity: "import", entityID: scan.sha256, action: "ledger.import", limit: 1)).first {
+                on: tx, filter: .init(entity: "import", entityID: sha256, action: "ledger.import", limit: 1)).first {
                 let before = earlier.after.flatMap { try? JSONDecoder().decode(ImportSummary.self, from: Data($0.utf8)) }
                 throw DomainError.conflict("import.already_imported", """
-                    \(fileName) has the same content (sha256 \(scan.sha256.prefix(12))...) as \
+                    \(fileName) has the same content (sha256 \(sha256.prefix(12))...) as \
                     \(before.map { "\($0.file), " } ?? "a file ")imported at \(earlier.at) by \(earlier.actor)\
                     \(before.map { " (\($0.entries) entries)" } ?? ""): importing it again would post its entries \
                     twice. To import it again on purpose, give --again.
                     """)
             }
-            let service = LedgerService(db: tx, context: context)
-            var companyCreated = false
-            if try await service.company() == nil {
-                guard let functional = dollar ?? scan.declaredCurrency ?? scan.firstCurrency else {
-                    throw DomainError.invalid("import.currency_unknown", "Give --currency: the file names no currency")
-                }
-                _ = try await service.setUpCompany(name: fileName, currency: functional.code, by: actor)
-                companyCreated = true
-            }
-            var aliases: [String: String] = [:]
-            if format == .beancount {
-                for account in try await service.accounts() where PlainTextExport.beancountName(account) != account.fullName {
-                    aliases[PlainTextExport.beancountName(account)] = account.fullName
-                }
-            }
-            let created = try await service.ensureAccounts(Set(scan.accounts.map { aliases[$0] ?? $0 }), by: actor)
-            let entries = try await service.postJournal(path: path, format: format, dollar: dollar, aliases: aliases,
-                                                        by: actor, progress: progress)
-            let summary = ImportSummary(file: fileName, sha256: scan.sha256, entries: entries, accountsCreated: created,
-                                        companyCreated: companyCreated)
-            try await context.audit(tx, actor, "ledger.import", entity: "import", id: scan.sha256,
+            if !importer.problems.isEmpty { throw Self.importError(path, importer.problems) }
+            let summary = ImportSummary(file: fileName, sha256: sha256, entries: importer.posted,
+                                        accountsCreated: importer.accountsCreated,
+                                        companyCreated: importer.companyCreated)
+            try await context.audit(tx, actor, "ledger.import", entity: "import", id: sha256,
                                     before: nil as ImportSummary?, after: summary)
             return summary
         }
-    }
-
-    struct Scan {
-        let sha256: String
-        let accounts: Set<String>
-        let firstCurrency: Currency?
-        let declaredCurrency: Currency?
-    }
-
-    /// The first pass: syntax, elided amounts, account names and the file's hash; every problem at once.
-    func scan(path: String, format: PlainTextFormat, dollar: Currency?) throws -> Scan {
-        var reader = try LineReader(path: path)
-        defer { reader.close() }
-        var parser = format.parser(dollar: dollar)
-        var hasher = SHA256()
-        var accounts = Set<String>()
-        var firstCurrency: Currency?
-        var problems: [DomainError.Item] = []
-        var number = 0
-        func take(_ transaction: ParsedTransaction?) {
-            guard let transaction else { return }
-            for posting in transaction.postings {
-                if !accounts.contains(posting.account) {
-                    do {
-                        _ = try AccountNames.parse(posting.account, field: "account")
-                        accounts.insert(posting.account)
-                    } catch {
-                        // CSV rows may name accounts by code; the posting rules check those against the chart.
-                        if format != .csv {
-                            problems.append(.init(line: posting.line, field: "account", code: error.code,
-                                                  message: error.message))
-                        }
-                    }
-                }
-                if firstCurrency == nil { firstCurrency = posting.amount?.currency }
-            }
-        }
-        while let line = reader.next() {
-            number += 1
-            hasher.update(data: Data((line + "\n").utf8))
-            take(parser.feed(line, line: number))
-        }
-        take(parser.finish())
-        for name in parser.openedAccounts where !accounts.contains(name) {
-            do {
-                _ = try AccountNames.parse(name, field: "account")
-                accounts.insert(name)
-            } catch {
-                problems.append(.init(field: "account", code: error.code, message: error.message))
-            }
-        }
-        problems = (parser.problems + problems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
-        if !problems.isEmpty { throw Self.importError(path, problems) }
-        return Scan(sha256: hasher.finalize().lowercaseHex, accounts: accounts,
-                    firstCurrency: firstCurrency, declaredCurrency: parser.declaredCurrency)
-    }
-
-    /// The second pass, inside the import's transaction: posts chunk by chunk; problems the books find
-    /// (unbalanced, closed period, missing rate...) are collected with their lines, and any one of them
-    /// rolls the whole import back.
-    func postJournal(path: String, format: PlainTextFormat, dollar: Currency?, aliases: [String: String],
-                     by actor: Principal, progress: (@Sendable (Int) -> Void)?) async throws -> Int {
-        var reader = try LineReader(path: path)
-        defer { reader.close() }
-        var parser = format.parser(dollar: dollar)
-        var number = 0
-        var atEnd = false
-        /// The next chunk of entries, with the line each starts on; empty at the end of the file.
-        func readChunk() -> (entries: [ProposedEntry], lines: [Int]) {
-            var chunk: [ProposedEntry] = []
-            var lines: [Int] = []
-            chunk.reserveCapacity(Self.importEntriesPerChunk)
-            while !atEnd && chunk.count < Self.importEntriesPerChunk {
-                let transaction: ParsedTransaction?
-                if let line = reader.next() {
-                    number += 1
-                    transaction = parser.feed(line, line: number)
-                } else {
-                    atEnd = true
-                    transaction = parser.finish()
-                }
-                if let transaction {
-                    chunk.append(Self.entry(from: transaction, aliases: aliases))
-                    lines.append(transaction.line)
-                }
-            }
-            return (chunk, lines)
-        }
-        var problems: [DomainError.Item] = []
-        var posted = 0
-        let engine = PostingEngine(db: db, context: context, actor: actor)
-        // Two stages on two cores: while one chunk is posted, the next is parsed.
-        var chunk = readChunk()
-        while !chunk.entries.isEmpty {
-            let current = chunk
-            async let outcome = Self.postChunk(current.entries, lines: current.lines, with: engine)
-            chunk = readChunk()
-            let result = try await outcome
-            posted += result.posted
-            problems += result.problems
-            if result.posted > 0 { progress?(posted) }
-        }
-        if !problems.isEmpty { throw Self.importError(path, problems) }
-        return posted
     }
 
     /// Posts one chunk; entry problems come back with their lines (the import goes on to find the rest, and is
@@ -201,12 +88,12 @@ extension LedgerService {
         }
     }
 
-    static func entry(from transaction: ParsedTransaction, aliases: [String: String] = [:]) -> ProposedEntry {
+    static func entry(from transaction: ParsedTransaction) -> ProposedEntry {
         let notes = transaction.notes.isEmpty ? "" : " [" + transaction.notes.joined(separator: "; ") + "]"
         let lines = transaction.postings.map { posting -> ProposedLine in
             let amount = posting.amount!
             let magnitude = amount.minorUnits.magnitude > UInt64(Int64.max) ? Int64.max : abs(amount.minorUnits)
-            return ProposedLine(account: aliases[posting.account] ?? posting.account, debit: amount.minorUnits > 0 ? magnitude : nil,
+            return ProposedLine(account: posting.account, debit: amount.minorUnits > 0 ? magnitude : nil,
                                 credit: amount.minorUnits > 0 ? nil : magnitude, currency: amount.currency,
                                 functionalAmount: posting.total.map { abs($0.minorUnits) }, memo: posting.memo)
         }
@@ -267,5 +154,228 @@ extension LedgerService {
             }
         }
         return created
+    }
+}
+
+/// The writing side of an import, chunk by chunk inside its transaction: on a fresh database the company (before
+/// the first posting), then the accounts a chunk names for the first time, then the chunk's entries. Once the file
+/// has shown a problem of its own (syntax, an account name), nothing more is written: the rest is only read, for its
+/// problems, and the transaction is rolled back.
+struct JournalImport {
+    let service: LedgerService
+    let actor: Principal
+    let format: PlainTextFormat
+    let dollar: Currency?
+    let fileName: String
+    /// A beancount file's account names of the chart's accounts whose beancount form differs, read once the books
+    /// have a chart (`PlainTextExport.beancountName`).
+    private var aliases: [String: String]?
+    /// Every problem, in line order, once `post` has returned.
+    private(set) var problems: [DomainError.Item] = []
+    private(set) var posted = 0
+    private(set) var accountsCreated = 0
+    private(set) var companyCreated = false
+    /// The functional currency chosen from the file's first transactions when the import set the company up.
+    private var chosenFromFile: Currency?
+
+    init(service: LedgerService, actor: Principal, format: PlainTextFormat, dollar: Currency?, fileName: String) {
+        self.service = service
+        self.actor = actor
+        self.format = format
+        self.dollar = dollar
+        self.fileName = fileName
+    }
+
+    /// Two stages on two cores: while one chunk is posted, the next is read and parsed. The transaction's code runs
+    /// on the SQLite writer's event loop (its task executor), which a child task (`async let`) would inherit and start
+    /// on: it would wait for the posting to yield that thread. The reading stage is therefore a task that starts on
+    /// the global executor (`JournalChunks.read`).
+    mutating func post(_ chunks: JournalChunks, progress: (@Sendable (Int) -> Void)?) async throws {
+        var hasCompany = try await service.company() != nil
+        let engine = PostingEngine(db: service.db, context: service.context, actor: actor)
+        var chunk = await chunks.read().value
+        while true {
+            let following = chunk.last ? nil : chunks.read()
+            do {
+                if chunk.fileProblems == 0 {
+                    if !hasCompany, !chunk.entries.isEmpty {
+                        try await setUpCompany(declared: chunk.declaredCurrency, first: chunk.firstCurrency)
+                        hasCompany = true
+                    }
+                    let aliases = try await chartAliases(hasCompany: hasCompany)
+                    if !chunk.accounts.isEmpty {
+                        accountsCreated += try await service.ensureAccounts(Set(chunk.accounts.map { aliases[$0] ?? $0 }),
+                                                                            by: actor)
+                    }
+                    if !chunk.entries.isEmpty {
+                        var entries = chunk.entries
+                        if !aliases.isEmpty {
+                            for index in entries.indices {
+                                for line in entries[index].lines.indices {
+                                    if let name = aliases[entries[index].lines[line].account] {
+                                        entries[index].lines[line].account = name
+                                    }
+                                }
+                            }
+                        }
+                        let result = try await LedgerService.postChunk(entries, lines: chunk.lines, with: engine)
+                        posted += result.posted
+                        problems += result.problems
+                        if result.posted > 0 { progress?(posted) }
+                    }
+                }
+            } catch {
+                following?.cancel()
+                throw error
+            }
+            guard let following else { break }
+            chunk = await following.value
+        }
+        problems = (chunks.problems + problems).sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+        guard problems.isEmpty else { return }
+        if !hasCompany { try await setUpCompany(declared: chunks.declaredCurrency, first: chunks.firstCurrency) }
+        if !chunks.openedOnly.isEmpty {
+            let aliases = try await chartAliases(hasCompany: true)
+            accountsCreated += try await service.ensureAccounts(Set(chunks.openedOnly.map { aliases[$0] ?? $0 }), by: actor)
+        }
+        if let chosen = chosenFromFile, let declared = chunks.declaredCurrency, declared != chosen {
+            throw DomainError.invalid("import.currency_declared_late", """
+                \(fileName) declares \(declared.code) as its operating currency after transactions in \(chosen.code), \
+                which set the books up in \(chosen.code): declare it before the first transaction, or give --currency
+                """)
+        }
+    }
+
+    /// The aliases, read the first time the books have a chart (on a fresh database, once the import set it up).
+    private mutating func chartAliases(hasCompany: Bool) async throws -> [String: String] {
+        if let aliases { return aliases }
+        guard format == .beancount, hasCompany else { return [:] }
+        var found: [String: String] = [:]
+        for account in try await service.accounts() where PlainTextExport.beancountName(account) != account.fullName {
+            found[PlainTextExport.beancountName(account)] = account.fullName
+        }
+        aliases = found
+        return found
+    }
+
+    /// Sets the company up in the given currency, or the one the file declares, or its first currency.
+    private mutating func setUpCompany(declared: Currency?, first: Currency?) async throws {
+        guard let functional = dollar ?? declared ?? first else {
+            throw DomainError.invalid("import.currency_unknown", "Give --currency: the file names no currency")
+        }
+        _ = try await service.setUpCompany(name: fileName, currency: functional.code, by: actor)
+        companyCreated = true
+        if dollar == nil && declared == nil { chosenFromFile = functional }
+    }
+}
+
+/// A journal read chunk by chunk for its import: the entries of up to `LedgerService.importEntriesPerChunk`
+/// transactions, each with the line it starts on, the accounts named for the first time, and whether the file has
+/// shown a problem so far; the file's SHA-256 and its problems once the last chunk is read.
+///
+/// Unchecked `Sendable`: the reader, the parser and the hash are mutable state, handed from one chunk's reading
+/// task to the next. The import awaits each read before it starts the following one, so only one task uses them at
+/// a time (after an error it starts none), and reads the results only after the last.
+final class JournalChunks: @unchecked Sendable {
+    struct Chunk: Sendable {
+        var entries: [ProposedEntry] = []
+        var lines: [Int] = []
+        /// Account names as the file writes them, not named by an earlier chunk.
+        var accounts: Set<String> = []
+        /// How many problems the file has shown up to the end of this chunk (syntax, account names).
+        var fileProblems = 0
+        var declaredCurrency: Currency?
+        var firstCurrency: Currency?
+        /// Whether the file ends with this chunk.
+        var last = false
+    }
+
+    private var reader: LineReader
+    private var parser: any TransactionParser
+    private let format: PlainTextFormat
+    private var hasher = SHA256()
+    private var number = 0
+    private var atEnd = false
+    private var named: Set<String> = []
+    private var nameProblems: [DomainError.Item] = []
+    private(set) var firstCurrency: Currency?
+
+    init(path: String, format: PlainTextFormat, parser: any TransactionParser) throws {
+        reader = try LineReader(path: path)
+        self.format = format
+        self.parser = parser
+    }
+
+    deinit { reader.close() }
+
+    /// Starts reading the next chunk on the global executor, whatever executor the caller prefers. The task keeps
+    /// this reader alive; a cancelled read still finishes its chunk (the file closes when the last task is done).
+    func read() -> Task<Chunk, Never> {
+        Task(executorPreference: globalConcurrentExecutor) { self.next() }
+    }
+
+    /// The SHA-256 of the lines read, each with a line feed: the file's bytes as `sha256sum` reads them when its
+    /// lines end with a line feed.
+    var sha256: String { hasher.finalize().lowercaseHex }
+    /// The file's own problems (syntax, account names), once the last chunk is read.
+    var problems: [DomainError.Item] { parser.problems + nameProblems }
+    var declaredCurrency: Currency? { parser.declaredCurrency }
+
+    /// Accounts the file opens but never posts to (beancount `open`), once the last chunk is read.
+    private(set) var openedOnly: Set<String> = []
+
+    private static let newline = Data([0x0A])
+
+    private func next() -> Chunk {
+        var chunk = Chunk()
+        chunk.entries.reserveCapacity(LedgerService.importEntriesPerChunk)
+        chunk.lines.reserveCapacity(LedgerService.importEntriesPerChunk)
+        while !atEnd && chunk.entries.count < LedgerService.importEntriesPerChunk {
+            let transaction: ParsedTransaction?
+            if var line = reader.next() {
+                number += 1
+                line.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+                hasher.update(data: Self.newline)
+                transaction = parser.feed(line, line: number)
+            } else {
+                atEnd = true
+                transaction = parser.finish()
+            }
+            guard let transaction else { continue }
+            for posting in transaction.postings {
+                note(posting.account, line: posting.line, into: &chunk)
+                if firstCurrency == nil { firstCurrency = posting.amount?.currency }
+            }
+            chunk.entries.append(LedgerService.entry(from: transaction))
+            chunk.lines.append(transaction.line)
+        }
+        if atEnd {
+            // Accounts the file opens but never posts to are created at the end, with the accounts posted to first.
+            for name in parser.openedAccounts where !named.contains(name) {
+                var opened = Chunk()
+                note(name, line: nil, into: &opened)
+                openedOnly.formUnion(opened.accounts)
+            }
+        }
+        chunk.fileProblems = parser.problems.count + nameProblems.count
+        chunk.declaredCurrency = parser.declaredCurrency
+        chunk.firstCurrency = firstCurrency
+        chunk.last = atEnd
+        return chunk
+    }
+
+    /// Notes an account name the first time the file names it: a new account for the chunk, or a problem.
+    private func note(_ name: String, line: Int?, into chunk: inout Chunk) {
+        guard !named.contains(name) else { return }
+        named.insert(name)
+        do {
+            _ = try AccountNames.parse(name, field: "account")
+            chunk.accounts.insert(name)
+        } catch {
+            // CSV rows may name accounts by code; the posting rules check those against the chart.
+            if format != .csv {
+                nameProblems.append(.init(line: line, field: "account", code: error.code, message: error.message))
+            }
+        }
     }
 }

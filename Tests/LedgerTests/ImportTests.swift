@@ -126,6 +126,86 @@ struct ImportTests {
         }
     }
 
+    /// A journal of `count` sales, one a day from 2026-01-01; `extra` maps a transaction's number to text put before it.
+    static func longJournal(_ count: Int, extra: [Int: String] = [:]) -> String {
+        var text = ""
+        for index in 0..<count {
+            if let before = extra[index] { text += before + "\n" }
+            let date = CivilDate(2026, 1, 1).addingDays(index % 700)
+            text += "\(date) Sale \(index)\n    Assets:Bank  \(index % 90 + 10).00 EUR\n    Income:Sales\n\n"
+        }
+        return text
+    }
+
+    @Test("Longer than a chunk: late accounts are created; a problem near the end rolls back every chunk, reported with the books' problems")
+    func problemsAfterTheFirstChunk() async throws {
+        let count = LedgerService.importEntriesPerChunk + 500
+        let late = LedgerService.importEntriesPerChunk + 300
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            let bad = try writeTemp(Self.longJournal(count, extra: [
+                10: "2026-01-11 Unbalanced\n    Assets:Bank  5.00 EUR\n    Income:Sales  -4.00 EUR\n",
+                late: "2026-02-01 Stamps\n    Expenses:Post  1.10 EUR\n    Assets:Bank\n",
+                count - 1: "2026-13-01 Bad date\n    Assets:Bank  1.00 EUR\n    Income:Sales\n",
+            ]))
+            let error = await #expect(throws: DomainError.self) { _ = try await ledger.importJournal(path: bad, by: .system) }
+            #expect(error?.code == "import.invalid")
+            #expect(error?.items.map(\.code) == ["ledger.entry.unbalanced", "import.date"])
+            #expect(error?.items.first?.line == 41)
+            #expect(try await ledger.company() == nil)
+            #expect(try await AuditChain.list(on: db, filter: .init(action: "ledger.import")).isEmpty)
+
+            let good = try writeTemp(Self.longJournal(count, extra: [
+                late: "2026-02-01 Stamps\n    Expenses:Post  1.10 EUR\n    Assets:Bank\n"]))
+            let summary = try await ledger.importJournal(path: good, by: .system)
+            #expect(summary.entries == count + 1 && summary.companyCreated)
+            let balances = Dictionary(uniqueKeysWithValues: try await ledger.trialBalance(asOf: CivilDate(2030, 1, 1))
+                .map { ($0.account.fullName, $0.balance) })
+            #expect(balances["Expenses:Post"] == 110)
+            var sales: Int64 = 0
+            for index in 0..<count { sales += Int64(index % 90 + 10) * 100 }
+            #expect(balances["Assets:Bank"] == sales - 110)
+            #expect(try await ledger.verifyBooks().isEmpty)
+        }
+    }
+
+    @Test("On a fresh database, an operating currency declared after the first chunk is refused: the first transactions set the books up")
+    func lateOperatingCurrency() async throws {
+        var text = "2026-01-01 open Assets:Bank\n2026-01-01 open Income:Sales\n\n"
+        for index in 0...LedgerService.importEntriesPerChunk {
+            text += "2026-01-02 * \"Sale \(index)\"\n  Assets:Bank  1.00 EUR\n  Income:Sales\n\n"
+        }
+        text += "option \"operating_currency\" \"USD\"\n"
+        let path = try writeTemp(text, "late.beancount")
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            let error = await #expect(throws: DomainError.self) {
+                _ = try await ledger.importJournal(path: path, format: .beancount, by: .system)
+            }
+            #expect(error?.code == "import.currency_declared_late")
+            #expect(error?.message.contains("declares USD") == true)
+            #expect(try await ledger.company() == nil)
+            // Given the currency, the file imports.
+            let summary = try await ledger.importJournal(path: path, format: .beancount, currency: "EUR", by: .system)
+            #expect(summary.entries == LedgerService.importEntriesPerChunk + 1)
+        }
+        // Declared before the first transaction, the operating currency (quoted, as beancount writes it) sets the
+        // books up, though the first posting is in another currency.
+        let declared = try writeTemp("""
+            option "operating_currency" "CHF"
+            2026-01-02 * "Lunch"
+              Expenses:Food  10.00 EUR @@ 9.50 CHF
+              Assets:Bank
+
+            """, "declared.beancount")
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            let summary = try await ledger.importJournal(path: declared, format: .beancount, by: .system)
+            #expect(summary.companyCreated && summary.entries == 1)
+            #expect(try await ledger.company()?.currency == Currency(code: "CHF"))
+        }
+    }
+
     @Test("Problems only the books can see (unbalanced, closed period) also roll the whole import back")
     func booksProblems() async throws {
         try await withTestDatabase { db, context in

@@ -60,9 +60,11 @@ public struct BeancountParser: TransactionParser {
         if let date = try? CivilDate.parse(first) {
             directive(date: date, words: Array(words.dropFirst()), line: line)
         } else if first == "option" {
-            if words.count >= 3, words[1] == "operating_currency", declaredCurrency == nil {
-                guard let currency = Currency(code: words[2]) else {
-                    fail(line, "import.commodity", "'\(words[2])' is not an ISO 4217 currency code")
+            // Both of an option's words are strings: option "operating_currency" "EUR".
+            let values = words.dropFirst().map { $0.count >= 2 && $0.hasPrefix("\"") && $0.hasSuffix("\"") ? String($0.dropFirst().dropLast()) : $0 }
+            if values.count >= 2, values[0] == "operating_currency", declaredCurrency == nil {
+                guard let currency = Currency(code: values[1]) else {
+                    fail(line, "import.commodity", "'\(values[1])' is not an ISO 4217 currency code")
                     return done
                 }
                 declaredCurrency = currency

@@ -58,6 +58,9 @@ struct PostingEngine {
 
     /// Idempotency keys looked up per query.
     static let keysPerQuery = 500
+    /// From this many entries, a batch's line rows are built on another core while its entries are inserted; below
+    /// it (a posting group of the HTTP API) the hop between threads costs more than the work.
+    static let entriesBuiltAside = 64
 
     /// How a batch shows in the audit log: a record per entry, one for the batch, or none (the caller records
     /// one for a larger action, such as an import).
@@ -183,14 +186,20 @@ struct PostingEngine {
     func write(_ numbered: Numbered, hashes: [String?]) async throws {
         let lineRows: [[SQLCell]]
         let movements: (monthly: [BalanceDeltaKey: BalanceDelta], daily: [BalanceDeltaKey: BalanceDelta])
-        if db.isPostgres {
-            // PostgreSQL works in its own process: the lines' rows and the balance movements are built here while it
-            // writes the entries (about a fifth faster on average). SQLite's writer is a thread of this process
-            // on the same two cores, and building beside it measured about 15 % slower (BENCHMARKS.md).
-            async let rows = Self.lineRows(numbered)
-            async let moved = Self.movements(numbered)
-            try await insertEntries(numbered, hashes: hashes)
-            (lineRows, movements) = (try await rows, await moved)
+        if numbered.count >= Self.entriesBuiltAside {
+            // The lines' rows and the balance movements are built on the other core while the database writes the
+            // entries, in a task that starts on the global executor: a child task (`async let`) would inherit the
+            // SQLite writer's thread as its executor and only take turns with the insert there.
+            let built = Task(executorPreference: globalConcurrentExecutor) {
+                (try Self.lineRows(numbered), Self.movements(numbered))
+            }
+            do {
+                try await insertEntries(numbered, hashes: hashes)
+            } catch {
+                built.cancel()
+                throw error
+            }
+            (lineRows, movements) = try await built.value
         } else {
             try await insertEntries(numbered, hashes: hashes)
             (lineRows, movements) = (try Self.lineRows(numbered), Self.movements(numbered))

@@ -208,16 +208,7 @@ struct JournalImport {
                                                                             by: actor)
                     }
                     if !chunk.entries.isEmpty {
-                        var entries = chunk.entries
-                        if !aliases.isEmpty {
-                            for index in entries.indices {
-                                for line in entries[index].lines.indices {
-                                    if let name = aliases[entries[index].lines[line].account] {
-                                        entries[index].lines[line].account = name
-                                    }
-                                }
-                            }
-                        }
+                        let entries = aliases.isEmpty ? chunk.entries : Self.renamed(chunk.entries, aliases)
                         let result = try await LedgerService.postChunk(entries, lines: chunk.lines, with: engine)
                         posted += result.posted
                         problems += result.problems
@@ -243,6 +234,17 @@ struct JournalImport {
                 \(fileName) declares \(declared.code) as its operating currency after transactions in \(chosen.code), \
                 which set the books up in \(chosen.code): declare it before the first transaction, or give --currency
                 """)
+        }
+    }
+
+    /// The entries with their lines' accounts under the chart's names.
+    static func renamed(_ entries: [ProposedEntry], _ aliases: [String: String]) -> [ProposedEntry] {
+        entries.map { entry in
+            var entry = entry
+            for index in entry.lines.indices {
+                if let name = aliases[entry.lines[index].account] { entry.lines[index].account = name }
+            }
+            return entry
         }
     }
 

@@ -66,14 +66,67 @@ struct PostingEngine {
     /// one for a larger action, such as an import).
     enum AuditMode { case perEntry, batch(String), none }
 
+    /// Posts a batch in three steps: what its checks need is read from the database, the entries are checked and
+    /// their rows made (no database), then they are numbered and written. An import overlaps the steps of
+    /// consecutive chunks (`JournalImport`): the second runs on another core while the writer does the others.
     func post(_ batch: [ProposedEntry], audit mode: AuditMode) async throws -> [PostingResult] {
-        let books = try await Books.load(on: db, context: context, for: batch)
+        let prepared = try Self.prepare(batch, with: try await load(batch))
+        return Self.results(prepared, numbers: try await record(prepared, audit: mode))
+    }
+
+    /// What a batch's checks need from the database, read inside its transaction: the books (its accounts and
+    /// months), and the earlier postings of its idempotency keys.
+    struct Loaded: Sendable {
+        let books: Books
+        let earlier: [String: (PostingResult, String)]
+    }
+
+    func load(_ batch: [ProposedEntry]) async throws -> Loaded {
+        Loaded(books: try await Books.load(on: db, context: context, for: batch),
+               earlier: try await earlierPostings(keys: batch.compactMap(\.idempotencyKey)))
+    }
+
+    /// A batch checked, with everything its writing needs that does not need the database: its new entries
+    /// validated, their ids, and (when `rows` was asked for) the rows of their lines and the balances they move.
+    /// The new entries are kept side by side with their ids rather than copied into one value per entry: a
+    /// validated entry holds its lines and their accounts, and each copy retains them.
+    struct Prepared: Sendable {
+        let batchCount: Int
+        let company: Company
+        let fresh: [(index: Int, entry: ValidatedEntry)]
+        let ids: [UUID]
+        /// Each entry's date as text, for its row and its lines'.
+        let dates: [SQLCell]
+        /// Each account the lines post to, by its id's text, parsed once for the batch's lines and balances.
+        let accounts: [String: UUID]
+        /// The content hash of each entry with an idempotency key, by index.
+        let hashes: [String?]
+        /// The answers of entries that repeat an earlier posting, by index.
+        let replayed: [Int: PostingResult]
+        /// Entries that repeat an earlier entry of the batch (the same key and content): that entry's index.
+        let repeats: [Int: Int]
+        var rows: Rows?
+
+        var count: Int { fresh.count }
+    }
+
+    /// The rows of a batch's lines, and of what it adds to the monthly and the daily balances.
+    struct Rows: Sendable {
+        let lines: [[SQLCell]]
+        let monthly: [[SQLCell]]
+        let daily: [[SQLCell]]
+    }
+
+    /// Checks a batch against what was loaded for it, and reports every invalid entry with its index
+    /// (`ledger.batch.invalid`), or the first reuse of an idempotency key with other content. No database.
+    static func prepare(_ batch: [ProposedEntry], with loaded: Loaded, rows: Bool = false) throws -> Prepared {
+        let rules = loaded.books.rules
         // Only an entry with an idempotency key needs its content's hash (to tell a replay from a reuse).
-        let hashes = try batch.map { $0.idempotencyKey == nil ? nil : try Self.contentHash($0) }
-        let earlier = try await earlierPostings(keys: batch.compactMap(\.idempotencyKey))
-        var results = [PostingResult?](repeating: nil, count: batch.count)
+        let hashes = try batch.map { $0.idempotencyKey == nil ? nil : try contentHash($0) }
         var fresh: [(index: Int, entry: ValidatedEntry)] = []
         fresh.reserveCapacity(batch.count)
+        var replayed: [Int: PostingResult] = [:]
+        var repeats: [Int: Int] = [:]
         var keysInBatch: [String: Int] = [:]
         var problems: [DomainError.Item] = []
         for (index, entry) in batch.enumerated() {
@@ -83,7 +136,7 @@ struct PostingEngine {
                                           message: "An idempotency key has 1 to 200 characters"))
                     continue
                 }
-                if let (result, hash) = earlier[key] {
+                if let (result, hash) = loaded.earlier[key] {
                     guard hash == hashes[index] else {
                         throw DomainError(.conflict, "ledger.entry.idempotency_conflict",
                                           "Entry \(index): key '\(key)' was used for different content",
@@ -92,7 +145,7 @@ struct PostingEngine {
                                                         code: "ledger.entry.idempotency_conflict",
                                                         message: "The key was used for different content")])
                     }
-                    results[index] = PostingResult(id: result.id, number: result.number, replayed: true)
+                    replayed[index] = PostingResult(id: result.id, number: result.number, replayed: true)
                     continue
                 }
                 if let first = keysInBatch[key] {
@@ -101,12 +154,13 @@ struct PostingEngine {
                                           "Entries \(first) and \(index) share key '\(key)' with different content",
                                           field: "idempotencyKey")
                     }
-                    continue  // filled in from the first after numbering
+                    repeats[index] = first  // answered from the first once it is numbered
+                    continue
                 }
                 keysInBatch[key] = index
             }
             do {
-                fresh.append((index, try EntryRules.validate(entry, in: books.rules)))
+                fresh.append((index, try EntryRules.validate(entry, in: rules)))
             } catch {
                 problems += error.items.map {
                     .init(index: index, field: $0.field, code: $0.code, message: $0.message)
@@ -118,59 +172,53 @@ struct PostingEngine {
                               "\(Set(problems.compactMap(\.index)).count) of \(batch.count) entries are invalid; "
                                 + "nothing was posted", items: problems)
         }
-        let numbered = try await number(fresh, company: books.company)
-        try await write(numbered, hashes: hashes)
-        for (position, item) in fresh.enumerated() {
-            results[item.index] = PostingResult(id: numbered.ids[position].lowercaseText, number: numbered.numbers[position],
-                                                replayed: false)
-        }
-        for (index, entry) in batch.enumerated() where results[index] == nil {
-            results[index] = results[keysInBatch[entry.idempotencyKey!]!].map {
-                PostingResult(id: $0.id, number: $0.number, replayed: true)
+        var accounts: [String: UUID] = [:]
+        for item in fresh {
+            for line in item.entry.lines where accounts[line.account.id] == nil {
+                accounts[line.account.id] = UUID(uuidString: line.account.id)!
             }
         }
-        try await audit(numbered, mode: mode, batchCount: batch.count)
+        var prepared = Prepared(batchCount: batch.count, company: loaded.books.company, fresh: fresh,
+                                ids: UUID.v7(count: fresh.count),
+                                dates: fresh.map { SQLCell.text($0.entry.entry.date.description) },
+                                accounts: accounts, hashes: hashes, replayed: replayed, repeats: repeats)
+        if rows { prepared.rows = try Self.rows(prepared) }
+        return prepared
+    }
+
+    /// Numbers and writes a prepared batch, and records it in the audit log; returns the new entries' numbers.
+    func record(_ prepared: Prepared, audit mode: AuditMode) async throws -> [String] {
+        let numbers = try await number(prepared)
+        try await write(prepared, numbers: numbers)
+        try await audit(prepared, numbers: numbers, mode: mode)
+        return numbers
+    }
+
+    /// Each entry's answer, in the batch's order.
+    static func results(_ prepared: Prepared, numbers: [String]) -> [PostingResult] {
+        var results = [PostingResult?](repeating: nil, count: prepared.batchCount)
+        for (index, result) in prepared.replayed { results[index] = result }
+        for (position, item) in prepared.fresh.enumerated() {
+            results[item.index] = PostingResult(id: prepared.ids[position].lowercaseText, number: numbers[position],
+                                                replayed: false)
+        }
+        for (index, first) in prepared.repeats {
+            results[index] = results[first].map { PostingResult(id: $0.id, number: $0.number, replayed: true) }
+        }
         return results.map { $0! }
     }
 
-    /// The batch's new entries with their ids and numbers, by position (kept side by side rather than copied
-    /// into one value per entry: a validated entry holds its lines and their accounts, and each copy retains them).
-    struct Numbered {
-        let fresh: [(index: Int, entry: ValidatedEntry)]
-        let ids: [UUID]
-        let numbers: [String]
-        /// Each account the lines post to, by its id's text, parsed once for the batch's lines and balances.
-        let accounts: [String: UUID]
-
-        /// Each entry's date as text, for its row and its lines'.
-        let dates: [SQLCell]
-
-        init(fresh: [(index: Int, entry: ValidatedEntry)], ids: [UUID], numbers: [String]) {
-            self.fresh = fresh
-            self.ids = ids
-            self.numbers = numbers
-            dates = fresh.map { SQLCell.text($0.entry.entry.date.description) }
-            var accounts: [String: UUID] = [:]
-            for item in fresh {
-                for line in item.entry.lines where accounts[line.account.id] == nil {
-                    accounts[line.account.id] = UUID(uuidString: line.account.id)!
-                }
-            }
-            self.accounts = accounts
-        }
-
-        var count: Int { fresh.count }
-    }
-
-    /// Gap-free numbers per journal and fiscal year, reserved once per journal and year in the batch.
-    func number(_ fresh: [(index: Int, entry: ValidatedEntry)], company: Company) async throws -> Numbered {
+    /// Gap-free numbers per journal and fiscal year, reserved once per journal and year in the batch; by position
+    /// among the batch's new entries.
+    func number(_ prepared: Prepared) async throws -> [String] {
         struct Series: Hashable { let journal: String, year: Int }
         var groups: [Series: [Int]] = [:]
-        for (position, item) in fresh.enumerated() {
-            let year = Period.fiscalYearStartYear(containing: item.entry.entry.date, startMonth: company.fiscalYearStartMonth)
+        let startMonth = prepared.company.fiscalYearStartMonth
+        for (position, item) in prepared.fresh.enumerated() {
+            let year = Period.fiscalYearStartYear(containing: item.entry.entry.date, startMonth: startMonth)
             groups[Series(journal: item.entry.entry.journal, year: year), default: []].append(position)
         }
-        var numbers = [String](repeating: "", count: fresh.count)
+        var numbers = [String](repeating: "", count: prepared.count)
         // Series in a fixed order, so concurrent writers reserve their numbers in the same order.
         for series in groups.keys.sorted(by: { ($0.journal, $0.year) < ($1.journal, $1.year) }) {
             let positions = groups[series]!
@@ -179,38 +227,39 @@ struct PostingEngine {
                 numbers[position] = DocumentNumbers.format(series: series.journal, year: series.year, value: first + Int64(offset))
             }
         }
-        return Numbered(fresh: fresh, ids: UUID.v7(count: fresh.count), numbers: numbers)
+        return numbers
     }
 
     /// Writes the batch's entries, their lines and the balances they move.
-    func write(_ numbered: Numbered, hashes: [String?]) async throws {
-        let lineRows: [[SQLCell]]
-        let movements: (monthly: [BalanceDeltaKey: BalanceDelta], daily: [BalanceDeltaKey: BalanceDelta])
-        if numbered.count >= Self.entriesBuiltAside {
+    func write(_ prepared: Prepared, numbers: [String]) async throws {
+        let rows: Rows
+        if let built = prepared.rows {
+            try await insertEntries(prepared, numbers: numbers)
+            rows = built
+        } else if prepared.count >= Self.entriesBuiltAside {
             // The lines' rows and the balance movements are built on the other core while the database writes the
             // entries, in a task that starts on the global executor: a child task (`async let`) would inherit the
             // SQLite writer's thread as its executor and only take turns with the insert there.
-            let built = Task(executorPreference: globalConcurrentExecutor) {
-                (try Self.lineRows(numbered), Self.movements(numbered))
-            }
+            let built = Task(executorPreference: globalConcurrentExecutor) { try Self.rows(prepared) }
             do {
-                try await insertEntries(numbered, hashes: hashes)
+                try await insertEntries(prepared, numbers: numbers)
             } catch {
                 built.cancel()
                 throw error
             }
-            (lineRows, movements) = try await built.value
+            rows = try await built.value
         } else {
-            try await insertEntries(numbered, hashes: hashes)
-            (lineRows, movements) = (try Self.lineRows(numbered), Self.movements(numbered))
+            try await insertEntries(prepared, numbers: numbers)
+            rows = try Self.rows(prepared)
         }
-        try await BulkInsert.run(db, into: "ledger_lines", columns: Self.lineColumns, rows: lineRows)
-        let (monthly, daily) = movements
-        try await upsert(monthly, into: "ledger_balances", period: "month", counted: false)
-        try await upsert(daily, into: "ledger_daily_balances", period: "date", counted: true)
+        try await BulkInsert.run(db, into: "ledger_lines", columns: Self.lineColumns, rows: rows.lines)
+        try await BulkInsert.run(db, into: "ledger_balances", columns: Self.balanceColumns(period: "month", counted: false),
+                                 rows: rows.monthly, onConflict: Self.balanceConflict(period: "month", counted: false))
+        try await BulkInsert.run(db, into: "ledger_daily_balances", columns: Self.balanceColumns(period: "date", counted: true),
+                                 rows: rows.daily, onConflict: Self.balanceConflict(period: "date", counted: true))
     }
 
-    func insertEntries(_ numbered: Numbered, hashes: [String?]) async throws {
+    func insertEntries(_ prepared: Prepared, numbers: [String]) async throws {
         let now = SQLCell.text(RFC3339.format(context.clock.now()))
         let reversalOf = SQLCell.uuid(ReversalMarker.current)
         let createdBy = SQLCell.text(actor.username)
@@ -218,40 +267,54 @@ struct PostingEngine {
             ("id", .uuid), ("journal", .text), ("number", .text), ("date", .text), ("memo", .text),
             ("reversal_of", .uuid), ("idempotency_key", .text), ("content_hash", .text), ("created_by", .text),
             ("created_at", .text),
-        ], rows: numbered.fresh.indices.map { position in
-            let item = numbered.fresh[position]
+        ], rows: prepared.fresh.indices.map { position in
+            let item = prepared.fresh[position]
             let entry = item.entry.entry
-            return [.uuid(numbered.ids[position]), .text(entry.journal), .text(numbered.numbers[position]),
-                    numbered.dates[position], .text(entry.memo), reversalOf, .text(entry.idempotencyKey),
-                    .text(hashes[item.index]), createdBy, now]
+            return [.uuid(prepared.ids[position]), .text(entry.journal), .text(numbers[position]),
+                    prepared.dates[position], .text(entry.memo), reversalOf, .text(entry.idempotencyKey),
+                    .text(prepared.hashes[item.index]), createdBy, now]
         })
     }
 
-    /// The rows of the batch's lines, keyed by their entry and place in it.
-    static func lineRows(_ numbered: Numbered) throws -> [[SQLCell]] {
+    /// The rows of the batch's lines, keyed by their entry and place in it, and of the movements of the
+    /// materialised balances, aggregated first so each balance row is touched once: per (account, month, currency)
+    /// for `ledger_balances`, and per (account, day, currency) with the number of lines for `ledger_daily_balances`.
+    /// Whole months are read from the first; a partial month, and the place of a general-ledger page, from the
+    /// second. The balances' rows are in key order: neighbouring rows of the table's B-tree are written together,
+    /// and concurrent writers on PostgreSQL lock rows in the same order.
+    static func rows(_ prepared: Prepared) throws -> Rows {
         var rateTexts: [Decimal: String] = [:]
-        var rows: [[SQLCell]] = []
-        rows.reserveCapacity(numbered.count * 3)
-        for (position, item) in numbered.fresh.enumerated() {
-            let id = numbered.ids[position]
-            let date = numbered.dates[position]
+        var lines: [[SQLCell]] = []
+        lines.reserveCapacity(prepared.count * 3)
+        var monthly: [BalanceDeltaKey: BalanceDelta] = [:]
+        var daily: [BalanceDeltaKey: BalanceDelta] = [:]
+        for (position, item) in prepared.fresh.enumerated() {
+            let id = prepared.ids[position]
+            let date = prepared.dates[position]
+            let month = item.entry.entry.date.monthText
+            let day = item.entry.entry.date.description
             for (number, line) in item.entry.lines.enumerated() {
                 let source = line.source
                 let dimensions = source.dimensions.isEmpty ? nil
                     : String(decoding: try JSONEncoder.sorted.encode(source.dimensions), as: UTF8.self)
                 let rate = rateTexts[line.rate] ?? "\(line.rate)"
                 rateTexts[line.rate] = rate
-                rows.append([.uuid(id), .integer(Int64(number)), .uuid(numbered.accounts[line.account.id]!), date,
-                             .integer(line.debit), .integer(line.credit), .text(line.currency.code),
-                             .integer(line.functionalDebit), .integer(line.functionalCredit), .text(rate),
-                             .text(source.memo), .text(source.partner), .text(source.dueDate?.description),
-                             .text(dimensions)])
+                let account = prepared.accounts[line.account.id]!
+                lines.append([.uuid(id), .integer(Int64(number)), .uuid(account), date,
+                              .integer(line.debit), .integer(line.credit), .text(line.currency.code),
+                              .integer(line.functionalDebit), .integer(line.functionalCredit), .text(rate),
+                              .text(source.memo), .text(source.partner), .text(source.dueDate?.description),
+                              .text(dimensions)])
+                let delta = BalanceDelta(debit: line.debit, credit: line.credit, functionalDebit: line.functionalDebit,
+                                         functionalCredit: line.functionalCredit, lines: 1)
+                monthly[BalanceDeltaKey(account: account, period: month, currency: line.currency.code), default: .zero] += delta
+                daily[BalanceDeltaKey(account: account, period: day, currency: line.currency.code), default: .zero] += delta
             }
         }
-        return rows
+        return Rows(lines: lines, monthly: balanceRows(monthly, counted: false), daily: balanceRows(daily, counted: true))
     }
 
-    /// A line row's columns, in the order `lineRows` gives their values.
+    /// A line row's columns, in the order `rows` gives their values.
     static let lineColumns: [(String, SQLCell.Kind)] = [
         ("entry_id", .uuid), ("line_no", .integer), ("account_id", .uuid), ("date", .text),
         ("debit", .integer), ("credit", .integer), ("currency", .text), ("func_debit", .integer),
@@ -259,45 +322,29 @@ struct PostingEngine {
         ("dimensions", .text),
     ]
 
-    /// The batch's movements of the materialised balances, aggregated first so each row is touched once: per
-    /// (account, month, currency) for `ledger_balances`, and per (account, day, currency) with the number of lines
-    /// for `ledger_daily_balances`. Whole months are read from the first; a partial month, and the place of a
-    /// general-ledger page, from the second.
-    static func movements(_ numbered: Numbered) -> (monthly: [BalanceDeltaKey: BalanceDelta], daily: [BalanceDeltaKey: BalanceDelta]) {
-        var monthly: [BalanceDeltaKey: BalanceDelta] = [:]
-        var daily: [BalanceDeltaKey: BalanceDelta] = [:]
-        for (_, entry) in numbered.fresh {
-            let month = entry.entry.date.monthText
-            let day = entry.entry.date.description
-            for line in entry.lines {
-                let delta = BalanceDelta(debit: line.debit, credit: line.credit, functionalDebit: line.functionalDebit,
-                                         functionalCredit: line.functionalCredit, lines: 1)
-                let account = numbered.accounts[line.account.id]!
-                monthly[BalanceDeltaKey(account: account, period: month, currency: line.currency.code), default: .zero] += delta
-                daily[BalanceDeltaKey(account: account, period: day, currency: line.currency.code), default: .zero] += delta
-            }
-        }
-        return (monthly, daily)
+    /// The sums a balance row adds to: the daily rows count their lines too.
+    private static func balanceSums(counted: Bool) -> [String] {
+        ["debit", "credit", "func_debit", "func_credit"] + (counted ? ["lines"] : [])
     }
 
-    private func upsert(_ deltas: [BalanceDeltaKey: BalanceDelta], into table: String, period: String,
-                        counted: Bool) async throws {
-        // In key order: neighbouring rows of the table's B-tree are written together, and concurrent writers on
-        // PostgreSQL lock rows in the same order.
-        let sorted = deltas.sorted { $0.key < $1.key }
-        let sums = ["debit", "credit", "func_debit", "func_credit"] + (counted ? ["lines"] : [])
-        let rows = sorted.map { key, value -> [SQLCell] in
+    static func balanceColumns(period: String, counted: Bool) -> [(String, SQLCell.Kind)] {
+        [("account_id", .uuid), (period, .text), ("currency", .text)] + balanceSums(counted: counted).map { ($0, .integer) }
+    }
+
+    static func balanceConflict(period: String, counted: Bool) -> BulkInsert.AddOnConflict {
+        .init(key: ["account_id", period, "currency"], add: balanceSums(counted: counted))
+    }
+
+    private static func balanceRows(_ deltas: [BalanceDeltaKey: BalanceDelta], counted: Bool) -> [[SQLCell]] {
+        deltas.sorted { $0.key < $1.key }.map { key, value -> [SQLCell] in
             var row: [SQLCell] = [.uuid(key.account), .text(key.period), .text(key.currency), .integer(value.debit),
                                   .integer(value.credit), .integer(value.functionalDebit), .integer(value.functionalCredit)]
             if counted { row.append(.integer(value.lines)) }
             return row
         }
-        try await BulkInsert.run(db, into: table, columns: [("account_id", .uuid), (period, .text), ("currency", .text)]
-                                    + sums.map { ($0, .integer) },
-                                 rows: rows, onConflict: .init(key: ["account_id", period, "currency"], add: sums))
     }
 
-    func audit(_ numbered: Numbered, mode: AuditMode, batchCount: Int) async throws {
+    func audit(_ prepared: Prepared, numbers: [String], mode: AuditMode) async throws {
         struct EntryAudit: Encodable, Sendable {
             let number: String, journal: String, date: String, memo: String, lines: [LineAudit]
         }
@@ -309,14 +356,14 @@ struct PostingEngine {
         case .none: return
         case .perEntry: break
         case .batch(let auditAs):
-            let summary = BatchAudit(name: auditAs, posted: numbered.count, replayed: batchCount - numbered.count,
-                                     first: numbered.numbers.first, last: numbered.numbers.last)
+            let summary = BatchAudit(name: auditAs, posted: prepared.count, replayed: prepared.batchCount - prepared.count,
+                                     first: numbers.first, last: numbers.last)
             try await context.audit(db, actor, "ledger.batch.post", entity: "ledger_batch", id: auditAs,
                                     before: nil as BatchAudit?, after: summary)
             return
         }
-        let records = try numbered.fresh.indices.map { position in
-            let item = numbered.fresh[position]
+        let records = try prepared.fresh.indices.map { position in
+            let item = prepared.fresh[position]
             let entry = item.entry.entry
             let lines = item.entry.lines.map {
                 LineAudit(account: $0.account.fullName,
@@ -325,8 +372,8 @@ struct PostingEngine {
                           currency: $0.currency.code)
             }
             return try AuditChain.Entry(action: "ledger.entry.post", entity: "ledger_entry",
-                                        entityID: numbered.ids[position].lowercaseText, before: nil as EntryAudit?,
-                                        after: EntryAudit(number: numbered.numbers[position], journal: entry.journal,
+                                        entityID: prepared.ids[position].lowercaseText, before: nil as EntryAudit?,
+                                        after: EntryAudit(number: numbers[position], journal: entry.journal,
                                                           date: entry.date.description, memo: entry.memo, lines: lines))
         }
         try await context.audit(db, actor, records)

@@ -3,6 +3,7 @@ import KeelTesting
 import Kernel
 @testable import Ledger
 import Platform
+import SQLKit
 import Testing
 
 func writeTemp(_ text: String, _ name: String = "books.ledger") throws -> String {
@@ -165,6 +166,42 @@ struct ImportTests {
             var sales: Int64 = 0
             for index in 0..<count { sales += Int64(index % 90 + 10) * 100 }
             #expect(balances["Assets:Bank"] == sales - 110)
+            #expect(try await ledger.verifyBooks().isEmpty)
+        }
+    }
+
+    @Test("Chunks are checked while the one before is written: entries are numbered in file order, and problems in several chunks are all reported")
+    func chunksOverlap() async throws {
+        let chunk = LedgerService.importEntriesPerChunk
+        let count = 2 * chunk + 10
+        func journal(unbalanced: Set<Int>) -> String {
+            (0..<count).map { index in
+                let date = CivilDate(2026, 1, 1).addingDays(index % 300)
+                let credit = unbalanced.contains(index) ? "  -1.00 EUR" : ""
+                return "\(date) Sale \(index)\n    Assets:Bank  2.00 EUR\n    Income:Sales\(credit)\n\n"
+            }.joined()
+        }
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            // One unbalanced entry in the first chunk and one in the third: each is reported with its line.
+            let bad = try writeTemp(journal(unbalanced: [5, 2 * chunk + 3]))
+            let error = await #expect(throws: DomainError.self) { _ = try await ledger.importJournal(path: bad, by: .system) }
+            #expect(error?.code == "import.invalid")
+            #expect(error?.items.map(\.code) == ["ledger.entry.unbalanced", "ledger.entry.unbalanced"])
+            #expect(error?.items.map(\.line) == [5 * 4 + 1, (2 * chunk + 3) * 4 + 1])
+            #expect(try await ledger.company() == nil)
+
+            let summary = try await ledger.importJournal(path: try writeTemp(journal(unbalanced: [])), by: .system)
+            #expect(summary.entries == count)
+            let numbers = Dictionary(uniqueKeysWithValues: try await (db as! any SQLDatabase)
+                .select().columns("memo", "number").from("ledger_entries").all()
+                .map { (try $0.decode(column: "memo", as: String.self), try $0.decode(column: "number", as: String.self)) })
+            #expect(numbers.count == count)
+            for index in [0, chunk - 1, chunk, 2 * chunk, count - 1] {
+                #expect(numbers["Sale \(index)"] == DocumentNumbers.format(series: "GEN", year: 2026, value: Int64(index + 1)))
+            }
+            #expect(try await ledger.trialBalance(asOf: CivilDate(2027, 1, 1))
+                .first { $0.account.fullName == "Assets:Bank" }?.balance == Int64(count) * 200)
             #expect(try await ledger.verifyBooks().isEmpty)
         }
     }

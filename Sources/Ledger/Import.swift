@@ -256,8 +256,9 @@ struct JournalImport {
         posted += try await engine.record(prepared, audit: .none).count
         progress?(posted)
         // The chunk's values (its entries, their lines, their rows) are freed on the other core rather than on the
-        // writer's thread, where freeing them was about a twentieth of the writer's time: the writer lets go of
-        // them here, and the task below holds the last reference.
+        // writer's thread, where freeing them was about a twentieth of the writer's time: the writer lets go of its
+        // references as this returns, and the task below, which holds the chunk's task and so its result, usually
+        // starts after that and is then the last to let go. Either way they are freed once.
         let task = checking.prepared
         _ = consume checking
         Task(executorPreference: globalConcurrentExecutor) { _ = await task.result }

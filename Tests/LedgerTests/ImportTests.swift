@@ -60,6 +60,8 @@ struct ImportTests {
             let ledger = LedgerService(db: db, context: context)
             let path = try writeTemp(Self.sample)
             let first = try await ledger.importJournal(path: path, by: .system)
+            // The hash taken before an import, to refuse a repeat at once, is the one the import records.
+            #expect(try JournalChunks.sha256(path: path) == first.sha256)
             let before = try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31))
             let error = await #expect(throws: DomainError.self) {
                 _ = try await ledger.importJournal(path: path, by: .system)
@@ -78,6 +80,9 @@ struct ImportTests {
             #expect(again.sha256 == first.sha256 && again.entries == 3 && !again.companyCreated)
             let doubled = try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31))
             #expect(doubled.map(\.balance) == before.map { $0.balance * 2 })
+            // Line ends in CR LF and no line feed at the end hash as the import reads them.
+            let crlf = try writeTemp(Self.sample.replacingOccurrences(of: "\n", with: "\r\n") + "; end", "crlf.ledger")
+            #expect(try await ledger.importJournal(path: crlf, by: .system).sha256 == (try JournalChunks.sha256(path: crlf)))
             // One more line makes it another file.
             let changed = try writeTemp(Self.sample + "\n\n2026-01-10 Stamps\n    Expenses:Office:Post  1.10 EUR\n    Assets:Checking\n")
             #expect(try await ledger.importJournal(path: changed, by: .system).entries == 4)

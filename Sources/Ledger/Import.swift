@@ -49,8 +49,8 @@ extension LedgerService {
         let dollar = format == .csv ? (try await company()?.currency ?? given) : given
         let fileName = URL(fileURLWithPath: path).lastPathComponent
         // Once the books have an import, a file is hashed before it is read into them, so that one imported before is
-        // refused at once rather than after it has been read and posted through (the hash takes about 0.5 s for a
-        // 138 MB journal, against about 17 s for its import). The check after the pass stays: it is the one that
+        // refused at once rather than after it has been read and posted through (the refusal of a 138 MB journal
+        // takes 0.8 s, its import about 17 s). The check after the pass stays: it is the one that
         // holds if the file changes meanwhile, and the only one on books without an import.
         if !again, try await !AuditChain.list(on: db, filter: .init(entity: "import", action: "ledger.import", limit: 1)).isEmpty,
            let refusal = try await alreadyImported(try JournalChunks.sha256(path: path), fileName: fileName, on: db) {

@@ -75,7 +75,7 @@ struct UserCommand: AsyncParsableCommand {
 
 struct TokenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "token", abstract: "Manage API tokens.",
-                                                    subcommands: [Create.self])
+                                                    subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an API token; prints the token alone on stdout.")
@@ -91,6 +91,40 @@ struct TokenCommand: AsyncParsableCommand {
                 let created = try await AuthService(db: app.db, context: app.keelContext).createToken(
                     username: username, name: name, scopes: scopes, expiresInDays: expiresInDays, by: .system)
                 print(created.secret)
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List API tokens, newest first, never their secrets.",
+            discussion: "Columns, tab-separated: id, user, name, scopes, expiry date, last use, state (active or revoked).")
+
+        @ArgumentParser.Option(help: "Only this user's tokens.") var username: String?
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                for token in try await AuthService(db: app.db, context: app.keelContext)
+                    .tokens(username: username, actor: .system) {
+                    print([token.id, token.username, token.name, token.scopes.joined(separator: ","),
+                           token.expiresOn?.description ?? "never", token.lastUsedAt.map(RFC3339.format) ?? "never used",
+                           token.revoked ? "revoked" : "active"].joined(separator: "\t"))
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke an API token by its id (from `keel token list`).",
+            discussion: "A running server stops accepting it within KEEL_TOKEN_CACHE_MS (a second by default).")
+
+        @ArgumentParser.Argument var id: String
+
+        func run() async throws {
+            try await withApplication { app, _ in
+                let token = try await AuthService(db: app.db, context: app.keelContext).revokeToken(id: id, by: .system)
+                print("revoked token \(token.id) (\(token.name), of \(token.username))")
             }
         }
     }

@@ -109,6 +109,17 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/me"
 [ "$code" = 401 ] && pass "API without a token: 401" || fail "API without a token: $code"
 code=$(curl -s -o "$work/me.json" -w '%{http_code}' -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/me")
 [ "$code" = 200 ] && python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["user"]["username"] == "boss"' "$work/me.json" && pass "API with the token: 200" || fail "API with token: $code"
+expect_exit 0 "token list" -- "$keel" token list --username boss
+token_id=$(awk -F'\t' '$3 == "ops" && $2 == "boss" && $4 == "users:*" && $7 == "active" { print $1 }' "$work/out")
+[ -n "$token_id" ] && ! grep -q keel_ "$work/out" && pass "token listed, without its secret" || fail "token list: $(cat "$work/out")"
+expect_exit 1 "revoking an unknown token fails" -- "$keel" token revoke 00000000-0000-0000-0000-000000000000
+grep -q '^token.not_found: ' "$work/err" && pass "unknown token named" || fail "revoke said: $(cat "$work/err")"
+expect_exit 0 "token revoke while the server runs" -- "$keel" token revoke "$token_id"
+"$keel" token list >"$work/out" 2>"$work/err"
+grep -q "^$token_id"$'\t.*\trevoked$' "$work/out" && pass "revoked token listed as revoked" || fail "token list: $(cat "$work/out")"
+sleep 1.5  # the server keeps a token's principal for KEEL_TOKEN_CACHE_MS (1 s)
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/me")
+[ "$code" = 401 ] && pass "API with the revoked token: 401" || fail "API with a revoked token: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")
 [ "$code" = 200 ] && pass "metrics from loopback" || fail "metrics: $code"
 kill "$pid"; wait "$pid" 2>/dev/null || true

@@ -56,7 +56,7 @@ extension LedgerService {
            let refusal = try await alreadyImported(try JournalChunks.sha256(path: path), fileName: fileName, on: db) {
             throw refusal
         }
-        return try await writeTransaction(db) { tx in
+        let summary = try await writeTransaction(db) { tx in
             let service = LedgerService(db: tx, context: context)
             let chunks = try JournalChunks(path: path, format: format, parser: format.parser(dollar: dollar))
             var importer = JournalImport(service: service, actor: actor, format: format, dollar: dollar,
@@ -71,6 +71,21 @@ extension LedgerService {
             try await context.audit(tx, actor, "ledger.import", entity: "import", id: sha256,
                                     before: nil as ImportSummary?, after: summary)
             return summary
+        }
+        if db.isPostgres { await Self.analyzeAfterImport(on: db) }
+        return summary
+    }
+
+    /// PostgreSQL plans queries from table statistics, which a bulk load leaves stale until autovacuum gets to the
+    /// tables; its manual advises `ANALYZE` after one ("Populating a Database"). The import has committed by then, so
+    /// a failure here is logged rather than reported as the import's.
+    static func analyzeAfterImport(on db: any Database) async {
+        do {
+            try await db.sql.raw("""
+                ANALYZE ledger_accounts, ledger_entries, ledger_lines, ledger_balances, ledger_daily_balances
+                """).run()
+        } catch {
+            db.logger.warning("ANALYZE after the import failed: \(String(reflecting: error))")
         }
     }
 

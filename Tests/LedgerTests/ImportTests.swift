@@ -175,6 +175,23 @@ struct ImportTests {
         }
     }
 
+    @Test("On PostgreSQL an import leaves the planner's statistics fresh (ANALYZE)",
+          .enabled(if: TestDatabases.isPostgres, "PostgreSQL only"))
+    func analyzesOnPostgres() async throws {
+        try await withTestDatabase { db, context in
+            let sql = db as! any SQLDatabase
+            func analyzed() async throws -> Int {
+                try await sql.raw("""
+                    SELECT count(*) AS n FROM pg_stat_user_tables
+                    WHERE relname IN ('ledger_entries', 'ledger_lines') AND last_analyze IS NOT NULL
+                    """).first()!.decode(column: "n", as: Int.self)
+            }
+            #expect(try await analyzed() == 0)
+            _ = try await LedgerService(db: db, context: context).importJournal(path: try writeTemp(Self.sample), by: .system)
+            #expect(try await analyzed() == 2)
+        }
+    }
+
     @Test("Chunks are checked while the one before is written: entries are numbered in file order, and problems in several chunks are all reported")
     func chunksOverlap() async throws {
         let chunk = LedgerService.importEntriesPerChunk

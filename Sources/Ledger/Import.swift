@@ -191,8 +191,6 @@ struct JournalImport {
     private(set) var posted = 0
     private(set) var accountsCreated = 0
     private(set) var companyCreated = false
-    /// Whether the file has shown a problem of its own so far.
-    private var fileProblems = false
     /// The functional currency chosen from the file's first transactions when the import set the company up.
     private var chosenFromFile: Currency?
 
@@ -234,12 +232,15 @@ struct JournalImport {
                         let next = Checking(lines: chunk.lines, prepared: Task(executorPreference: globalConcurrentExecutor) {
                             try PostingEngine.prepare(entries, with: loaded, rows: true)
                         })
-                        if let previous = checking.take() { try await write(previous, with: engine, progress: progress) }
+                        if let previous = checking.take() {
+                            try await write(previous, fileValid: true, with: engine, progress: progress)
+                        }
                         checking = next
                     }
                 }
-                if chunk.fileProblems > 0 { fileProblems = true }
-                if chunk.last, let previous = checking.take() { try await write(previous, with: engine, progress: progress) }
+                if chunk.last, let previous = checking.take() {
+                    try await write(previous, fileValid: chunk.fileProblems == 0, with: engine, progress: progress)
+                }
             } catch {
                 following?.cancel()
                 throw error
@@ -269,8 +270,9 @@ struct JournalImport {
     }
 
     /// Writes a checked chunk, or notes its entries' problems with their lines (the import goes on to find the rest,
-    /// and is rolled back at the end). Once the file or an entry has shown a problem, nothing more is written.
-    private mutating func write(_ checking: consuming Checking, with engine: PostingEngine,
+    /// and is rolled back at the end). Once the file (up to the chunk read last, `fileValid`) or an entry has shown a
+    /// problem, nothing more is written.
+    private mutating func write(_ checking: consuming Checking, fileValid: Bool, with engine: PostingEngine,
                                 progress: (@Sendable (Int) -> Void)?) async throws {
         let prepared: PostingEngine.Prepared
         do {
@@ -281,7 +283,7 @@ struct JournalImport {
             }
             return
         }
-        guard problems.isEmpty, !fileProblems else { return }
+        guard problems.isEmpty, fileValid else { return }
         posted += try await engine.record(prepared, audit: .none).count
         progress?(posted)
         // The chunk's values (its entries, their lines, their rows) are freed on the other core rather than on the

@@ -253,10 +253,16 @@ struct PostingEngine {
             rows = try Self.rows(prepared)
         }
         try await BulkInsert.run(db, into: "ledger_lines", columns: Self.lineColumns, rows: rows.lines)
-        try await BulkInsert.run(db, into: "ledger_balances", columns: Self.balanceColumns(period: "month", counted: false),
-                                 rows: rows.monthly, onConflict: Self.balanceConflict(period: "month", counted: false))
-        try await BulkInsert.run(db, into: "ledger_daily_balances", columns: Self.balanceColumns(period: "date", counted: true),
-                                 rows: rows.daily, onConflict: Self.balanceConflict(period: "date", counted: true))
+        try await upsert(rows.monthly, into: "ledger_balances", period: "month", counted: false)
+        try await upsert(rows.daily, into: "ledger_daily_balances", period: "date", counted: true)
+    }
+
+    /// Adds balance rows (`balanceRows`) to a balance table's rows with the same key, or inserts them.
+    private func upsert(_ rows: [[SQLCell]], into table: String, period: String, counted: Bool) async throws {
+        let sums = ["debit", "credit", "func_debit", "func_credit"] + (counted ? ["lines"] : [])
+        try await BulkInsert.run(db, into: table, columns: [("account_id", .uuid), (period, .text), ("currency", .text)]
+                                    + sums.map { ($0, .integer) },
+                                 rows: rows, onConflict: .init(key: ["account_id", period, "currency"], add: sums))
     }
 
     func insertEntries(_ prepared: Prepared, numbers: [String]) async throws {
@@ -322,19 +328,7 @@ struct PostingEngine {
         ("dimensions", .text),
     ]
 
-    /// The sums a balance row adds to: the daily rows count their lines too.
-    private static func balanceSums(counted: Bool) -> [String] {
-        ["debit", "credit", "func_debit", "func_credit"] + (counted ? ["lines"] : [])
-    }
-
-    static func balanceColumns(period: String, counted: Bool) -> [(String, SQLCell.Kind)] {
-        [("account_id", .uuid), (period, .text), ("currency", .text)] + balanceSums(counted: counted).map { ($0, .integer) }
-    }
-
-    static func balanceConflict(period: String, counted: Bool) -> BulkInsert.AddOnConflict {
-        .init(key: ["account_id", period, "currency"], add: balanceSums(counted: counted))
-    }
-
+    /// A balance table's rows, in key order, with the number of lines when `counted` (the daily balances).
     private static func balanceRows(_ deltas: [BalanceDeltaKey: BalanceDelta], counted: Bool) -> [[SQLCell]] {
         deltas.sorted { $0.key < $1.key }.map { key, value -> [SQLCell] in
             var row: [SQLCell] = [.uuid(key.account), .text(key.period), .text(key.currency), .integer(value.debit),

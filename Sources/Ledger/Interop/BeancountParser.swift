@@ -61,7 +61,9 @@ public struct BeancountParser: TransactionParser {
             directive(date: date, words: Array(words.dropFirst()), line: line)
         } else if first == "option" {
             // Both of an option's words are strings: option "operating_currency" "EUR".
-            let values = words.dropFirst().map { $0.count >= 2 && $0.hasPrefix("\"") && $0.hasSuffix("\"") ? String($0.dropFirst().dropLast()) : $0 }
+            let values = words.dropFirst().map { word in
+                word.count >= 2 && word.hasPrefix("\"") && word.hasSuffix("\"") ? String(word.dropFirst().dropLast()) : word
+            }
             if values.count >= 2, values[0] == "operating_currency", declaredCurrency == nil {
                 guard let currency = Currency(code: values[1]) else {
                     fail(line, "import.commodity", "'\(values[1])' is not an ISO 4217 currency code")

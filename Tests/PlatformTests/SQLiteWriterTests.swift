@@ -149,4 +149,52 @@ struct SQLiteWriterTests {
             #expect(rows.map(\.2) == [Int64.max, nil, -1, 0])
         }
     }
+
+    @Test("Commits leave the WAL's checkpoint to the checkpointer's thread, which copies the pages into the database file; with it stopped, a commit checkpoints itself only at the backstop")
+    func checkpoints() async throws {
+        let folder = try Self.scratchFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("writer.sqlite").path
+        let context = Self.context(path, Logger(label: "test"))
+        let writer = SQLiteWriter(path: path, checkpointPages: 8, checkpointBackstopPages: 400)
+        func size() throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int }
+        func insert(_ text: String) async throws {
+            try await writer.transaction(context) { tx in try await tx.sql.raw("INSERT INTO probe (t) VALUES (\(bind: text))").run() }
+        }
+        do {
+            try await writer.transaction(context) { tx in try await tx.sql.raw("CREATE TABLE probe (t TEXT NOT NULL)").run() }
+            // About 25 pages: past the threshold, so the checkpointer is asked and copies them.
+            try await insert(String(repeating: "a", count: 100_000))
+            var waited = 0
+            while try size() < 100_000, waited < 500 {
+                try await Task.sleep(for: .milliseconds(10))
+                waited += 1
+            }
+            #expect(try size() >= 100_000)
+            let progress = writer.checkpointer.progress
+            #expect(progress.runs >= 1)
+            #expect(progress.log > 0 && progress.copied == progress.log)
+
+            // With the checkpointer stopped, a commit under the backstop leaves its pages in the WAL...
+            writer.checkpointer.close()
+            let before = try size()
+            try await insert(String(repeating: "b", count: 100_000))
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try size() == before)
+            // ...and one that takes the WAL past it (about 500 pages) copies them itself before it returns.
+            try await insert(String(repeating: "c", count: 2_000_000))
+            #expect(try size() >= before + 2_100_000)
+        } catch {
+            await writer.shutdown()
+            throw error
+        }
+        await writer.shutdown()
+
+        let reader = SQLiteWriter(path: path)
+        let lengths = try await reader.transaction(context) { tx in
+            try await tx.sql.raw("SELECT length(t) AS n FROM probe ORDER BY n").all().map { try $0.decode(column: "n", as: Int.self) }
+        }
+        await reader.shutdown()
+        #expect(lengths == [100_000, 100_000, 2_000_000])
+    }
 }

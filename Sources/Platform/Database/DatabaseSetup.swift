@@ -93,8 +93,13 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
     /// Runs the write transactions' code on the writer's event loop.
     let executor: EventLoopTaskExecutor
 
-    init(path: String) {
+    /// Checkpoints the WAL for the writer's commits, on a thread of its own.
+    let checkpointer: SQLiteCheckpointer
+
+    init(path: String, checkpointPages: Int32 = SQLiteCheckpointer.defaultPages,
+         checkpointBackstopPages: Int32 = SQLiteCheckpointer.defaultBackstopPages) {
         self.path = path
+        checkpointer = SQLiteCheckpointer(path: path, pages: checkpointPages, backstopPages: checkpointBackstopPages)
         eventLoopGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         executor = EventLoopTaskExecutor(eventLoopGroup.next())
     }
@@ -136,7 +141,8 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
     /// The connection, opened on first use (only the transaction whose turn it is calls this).
     private func connection() throws -> SQLiteWriterConnection {
         if let connection = state.withLockedValue({ $0.connection }) { return connection }
-        let connection = try SQLiteWriterConnection(path: path, pragmas: DatabaseSetup.sqlitePragmas)
+        let connection = try SQLiteWriterConnection(path: path, pragmas: DatabaseSetup.sqlitePragmas,
+                                                    checkpointer: checkpointer)
         state.withLockedValue { $0.connection = connection }
         return connection
     }
@@ -158,6 +164,9 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
         let connection = state.withLockedValue { state -> SQLiteWriterConnection? in
             state.running == 0 ? state.connection.take() : nil
         }
+        // The checkpointer first: closing the writer's connection then checkpoints what is left, when it is the
+        // file's last connection.
+        checkpointer.close()
         connection?.close()
         try? await eventLoopGroup.shutdownGracefully()
     }

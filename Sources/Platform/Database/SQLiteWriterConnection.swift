@@ -38,8 +38,13 @@ final class SQLiteWriterConnection: @unchecked Sendable {
     static let longCacheLimit = 8
     static let longStatement = 8_192
 
-    /// Opens (creating if needed) the file at `path` with the connection rules of `DatabaseSetup`.
-    init(path: String, pragmas: [String]) throws {
+    /// Copies the WAL into the database file off this connection's commits (its WAL hook calls it).
+    private let checkpointer: SQLiteCheckpointer?
+
+    /// Opens (creating if needed) the file at `path` with the connection rules of `DatabaseSetup`. With a
+    /// `checkpointer`, commits hand the WAL's checkpoints to it instead of running SQLite's automatic one.
+    init(path: String, pragmas: [String], checkpointer: SQLiteCheckpointer? = nil) throws {
+        self.checkpointer = checkpointer
         let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_URI
             | SQLITE_OPEN_EXRESCODE
         var handle: OpaquePointer?
@@ -52,6 +57,15 @@ final class SQLiteWriterConnection: @unchecked Sendable {
         self.handle = handle
         do {
             for pragma in pragmas { try execute(pragma, [SQLiteData](), cache: false) { _, _ in } }
+            if let checkpointer {
+                // Replaces the automatic checkpoint (SQLite's own WAL hook). The connection holds the checkpointer,
+                // so the pointer the hook is given stays valid as long as the handle.
+                sqlite_nio_sqlite3_wal_hook(handle, { context, handle, _, frames in
+                    Unmanaged<SQLiteCheckpointer>.fromOpaque(context!).takeUnretainedValue()
+                        .committed(frames: frames, on: handle)
+                    return SQLITE_OK
+                }, Unmanaged.passUnretained(checkpointer).toOpaque())
+            }
         } catch {
             close()
             throw error

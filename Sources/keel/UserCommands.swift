@@ -98,7 +98,7 @@ struct TokenCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List API tokens, newest first, never their secrets.",
-            discussion: "Columns, tab-separated: id, user, name, scopes, expiry date, last use, state (active or revoked).")
+            discussion: "Columns, tab-separated: id, user, name, scopes, expiry date, last use, state (active, expired or revoked).")
 
         @ArgumentParser.Option(help: "Only this user's tokens.") var username: String?
 
@@ -108,7 +108,7 @@ struct TokenCommand: AsyncParsableCommand {
                     .tokens(username: username, actor: .system) {
                     print([token.id, token.username, token.name, token.scopes.joined(separator: ","),
                            token.expiresOn?.description ?? "never", token.lastUsedAt.map(RFC3339.format) ?? "never used",
-                           token.revoked ? "revoked" : "active"].joined(separator: "\t"))
+                           token.state].joined(separator: "\t"))
                 }
             }
         }

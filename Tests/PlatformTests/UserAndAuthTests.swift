@@ -235,9 +235,16 @@ struct AuthServiceTests {
             _ = try #require(try await auth.principal(bearer: second.secret))
             let listed = try await auth.tokens(username: "hal", actor: .system).first { $0.name == "feed 2" }
             #expect(listed?.lastUsedAt.map { abs($0.timeIntervalSince(clock.now())) < 0.01 } == true)
-            // Expiry counts on every request, kept or not.
+            // Expiry counts on every request, kept or not, and the list says so.
+            #expect(listed?.state == "active")
             clock.advance(by: 86_400)
             #expect(try await auth.principal(bearer: second.secret) == nil)
+            let expired = try await auth.tokens(username: "hal", actor: .system)
+            let lapsed = try #require(expired.first { $0.name == "feed 2" })
+            #expect(lapsed.expired && lapsed.state == "expired")
+            // Revoked and without an expiry: revoked, never expired.
+            let revoked = try #require(expired.first { $0.name == "feed" })
+            #expect(!revoked.expired && revoked.state == "revoked")
             let third = try await auth.createToken(username: "hal", name: "feed 3", scopes: ["*"], expiresInDays: nil,
                                                    by: .system)
             _ = try #require(try await auth.principal(bearer: third.secret))

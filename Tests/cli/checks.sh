@@ -120,6 +120,14 @@ grep -q "^$token_id"$'\t.*\trevoked$' "$work/out" && pass "revoked token listed 
 sleep 1.5  # the server keeps a token's principal for KEEL_TOKEN_CACHE_MS (1 s)
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/me")
 [ "$code" = 401 ] && pass "API with the revoked token: 401" || fail "API with a revoked token: $code"
+expect_exit 0 "token create (to expire)" -- "$keel" token create --username boss --name lapsed --expires-in-days 1
+lapsed=$(cat "$work/out")
+sql "UPDATE api_tokens SET expires_at = 1000000000 WHERE name = 'lapsed'"  # 2001: long past
+"$keel" token list --username boss >"$work/out" 2>"$work/err"
+awk -F'\t' '$3 == "lapsed" && $7 == "expired"' "$work/out" | grep -q . && pass "expired token listed as expired" \
+    || fail "token list: $(cat "$work/out")"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $lapsed" "http://127.0.0.1:$port/api/v1/me")
+[ "$code" = 401 ] && pass "API with the expired token: 401" || fail "API with an expired token: $code"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/metrics")
 [ "$code" = 200 ] && pass "metrics from loopback" || fail "metrics: $code"
 kill "$pid"; wait "$pid" 2>/dev/null || true

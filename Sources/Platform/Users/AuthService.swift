@@ -21,6 +21,11 @@ public struct TokenSummary: Sendable, Codable, Equatable {
     public let createdAt: Date
     public let lastUsedAt: Date?
     public let revoked: Bool
+    /// Whether its expiry had passed when it was listed (a request with it is then refused).
+    public let expired: Bool
+
+    /// What it is: `revoked`, `expired` (and not revoked), or `active`.
+    public var state: String { revoked ? "revoked" : expired ? "expired" : "active" }
 }
 
 /// Sign-in with throttling, sessions, and API tokens.
@@ -206,7 +211,7 @@ public struct AuthService: Sendable {
         row.createdAt = context.clock.now()
         let summary = try await writeTransaction(db) { tx -> TokenSummary in
             try await row.create(on: tx)
-            let summary = row.summary(username: owner.username)
+            let summary = row.summary(username: owner.username, now: context.clock.now())
             try await context.audit(tx, actor, "token.create", entity: "api_token", id: summary.id,
                                     before: nil as TokenSummary?, after: summary)
             return summary
@@ -221,11 +226,11 @@ public struct AuthService: Sendable {
         try requireOwnOrAdmin(ownerID: row.userID.lowercaseText, actor: actor)
         let owner = try await UserModel.find(row.userID, on: db)?.username ?? "?"
         return try await writeTransaction(db) { tx in
-            let before = row.summary(username: owner)
+            let before = row.summary(username: owner, now: context.clock.now())
             if row.revokedAt == nil { row.revokedAt = context.clock.now() }
             try await row.save(on: tx)
             context.bearers.forgetAfterCommit()
-            let after = row.summary(username: owner)
+            let after = row.summary(username: owner, now: context.clock.now())
             try await context.audit(tx, actor, "token.revoke", entity: "api_token", id: after.id,
                                     before: before, after: after)
             return after
@@ -243,8 +248,9 @@ public struct AuthService: Sendable {
             try require(actor, Permission("tokens", .admin))
         }
         let rows = try await query.all()
+        let now = context.clock.now()
         let names = Dictionary(uniqueKeysWithValues: try await UserModel.query(on: db).all().map { ($0.id!, $0.username) })
-        return rows.map { $0.summary(username: names[$0.userID] ?? "?") }
+        return rows.map { $0.summary(username: names[$0.userID] ?? "?", now: now) }
     }
 
     /// The principal kept for a token (`BearerCache`) when answering needs nothing from the database: kept, not
@@ -315,10 +321,12 @@ public struct AuthService: Sendable {
 }
 
 extension APITokenModel {
-    func summary(username: String) -> TokenSummary {
+    /// The token as listed at `now`; expired as the request path decides it (`expiresAt <= now`).
+    func summary(username: String, now: Date) -> TokenSummary {
         TokenSummary(id: id!.lowercaseText, name: name, username: username,
                      scopes: scopes.split(separator: " ").map(String.init),
                      expiresOn: expiresAt.map { CivilDate(instant: $0, timeZone: TimeZone(identifier: "UTC")!) },
-                     createdAt: createdAt, lastUsedAt: lastUsedAt, revoked: revokedAt != nil)
+                     createdAt: createdAt, lastUsedAt: lastUsedAt, revoked: revokedAt != nil,
+                     expired: expiresAt.map { $0 <= now } ?? false)
     }
 }

@@ -90,7 +90,8 @@ extension UserSummary {
 extension TokenSummary {
     var api: Components.Schemas.Token {
         .init(id: id, name: name, username: username, scopes: scopes, expiresOn: expiresOn?.description,
-              createdAt: createdAt, lastUsedAt: lastUsedAt, revoked: revoked)
+              createdAt: createdAt, lastUsedAt: lastUsedAt, revoked: revoked,
+              expired: expired)
     }
 }
 

@@ -174,7 +174,7 @@ enum AccountPages {
                         .td(.text(token.scopes.joined(separator: " "))),
                         .td(.text(token.expiresOn?.description ?? "never")),
                         .td(.text(token.lastUsedAt.map(RFC3339.format) ?? "never")),
-                        .td(token.revoked ? .span(.class("badge off"), .text("revoked")) : .span(.class("badge ok"), .text("active"))),
+                        .td(.span(.class(token.state == "active" ? "badge ok" : "badge off"), .text(token.state))),
                         .td(.if(!token.revoked,
                             .form(.method(.post), .action("/tokens/\(token.id)/revoke"), .class("inline"),
                                   Layout.csrfField(request), Layout.submit("Revoke", style: "danger small")))))

@@ -15,8 +15,8 @@ import VaporCSQLite
 /// `pages` it asks this checkpointer, which runs a PASSIVE checkpoint on its own connection while the writer goes on.
 /// A passive checkpoint takes no lock that the writer or the readers wait for; it copies what no reader still needs
 /// and leaves the rest for the next one. Durability does not change: a commit is durable once its WAL frames are
-/// synced, as before. Should this thread fall behind (a reader holding an old snapshot for minutes, say) and the WAL
-/// reach `backstopPages`, the writer checkpoints inside its commit as SQLite would have.
+/// synced, as before. Should the WAL reach `backstopPages` (this thread fallen behind, or one transaction as large as a
+/// big import), the writer checkpoints inside its commit as SQLite would have.
 final class SQLiteCheckpointer: Sendable {
     /// WAL pages after a commit at which the writer asks for a checkpoint (SQLite's own automatic threshold).
     static let defaultPages: Int32 = 1_000
@@ -58,7 +58,8 @@ final class SQLiteCheckpointer: Sendable {
     /// Called by the writer's WAL hook after each commit, on the writer's thread, with the pages now in the WAL.
     func committed(frames: Int32, on handle: OpaquePointer?) {
         if frames >= backstopPages {
-            // Behind: the commit copies what it can itself, as SQLite's automatic checkpoint would.
+            // The checkpointer has fallen behind, or one transaction (a large import) wrote this much: the commit
+            // copies what it can itself, as SQLite's automatic checkpoint would, so the WAL stays bounded.
             sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
         } else if frames >= pages {
             request()

@@ -383,12 +383,16 @@ final class JournalChunks: @unchecked Sendable {
         var reader = try LineReader(path: path)
         defer { reader.close() }
         var hasher = SHA256()
-        while var line = reader.next() {
-            line.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-            hasher.update(data: newline)
-        }
+        while var line = reader.next() { hash(&line, into: &hasher) }
         return hasher.finalize().lowercaseHex
     }
+
+    /// Adds a line read, and the line feed it ended with, to a file's hash (the same for both reads).
+    private static func hash(_ line: inout String, into hasher: inout SHA256) {
+        line.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        hasher.update(data: newline)
+    }
+
     /// The file's own problems (syntax, account names), once the last chunk is read.
     var problems: [DomainError.Item] { parser.problems + nameProblems }
     var declaredCurrency: Currency? { parser.declaredCurrency }
@@ -406,8 +410,7 @@ final class JournalChunks: @unchecked Sendable {
             let transaction: ParsedTransaction?
             if var line = reader.next() {
                 number += 1
-                line.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-                hasher.update(data: Self.newline)
+                Self.hash(&line, into: &hasher)
                 transaction = parser.feed(line, line: number)
             } else {
                 atEnd = true

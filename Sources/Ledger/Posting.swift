@@ -233,10 +233,7 @@ struct PostingEngine {
     /// Writes the batch's entries, their lines and the balances they move.
     func write(_ prepared: Prepared, numbers: [String]) async throws {
         let rows: Rows
-        if let built = prepared.rows {
-            try await insertEntries(prepared, numbers: numbers)
-            rows = built
-        } else if prepared.count >= Self.entriesBuiltAside {
+        if prepared.rows == nil, prepared.count >= Self.entriesBuiltAside {
             // The lines' rows and the balance movements are built on the other core while the database writes the
             // entries, in a task that starts on the global executor: a child task (`async let`) would inherit the
             // SQLite writer's thread as its executor and only take turns with the insert there.
@@ -249,8 +246,9 @@ struct PostingEngine {
             }
             rows = try await built.value
         } else {
+            // Rows made beforehand (an import's, on the other core), or few enough to make here.
             try await insertEntries(prepared, numbers: numbers)
-            rows = try Self.rows(prepared)
+            rows = try prepared.rows ?? Self.rows(prepared)
         }
         try await BulkInsert.run(db, into: "ledger_lines", columns: Self.lineColumns, rows: rows.lines)
         try await upsert(rows.monthly, into: "ledger_balances", period: "month", counted: false)

@@ -211,7 +211,7 @@ public struct AuthService: Sendable {
         row.createdAt = context.clock.now()
         let summary = try await writeTransaction(db) { tx -> TokenSummary in
             try await row.create(on: tx)
-            let summary = row.summary(username: owner.username, now: context.clock.now())
+            let summary = row.summary(username: owner.username, now: row.createdAt)
             try await context.audit(tx, actor, "token.create", entity: "api_token", id: summary.id,
                                     before: nil as TokenSummary?, after: summary)
             return summary
@@ -226,11 +226,12 @@ public struct AuthService: Sendable {
         try requireOwnOrAdmin(ownerID: row.userID.lowercaseText, actor: actor)
         let owner = try await UserModel.find(row.userID, on: db)?.username ?? "?"
         return try await writeTransaction(db) { tx in
-            let before = row.summary(username: owner, now: context.clock.now())
-            if row.revokedAt == nil { row.revokedAt = context.clock.now() }
+            let now = context.clock.now()
+            let before = row.summary(username: owner, now: now)
+            if row.revokedAt == nil { row.revokedAt = now }
             try await row.save(on: tx)
             context.bearers.forgetAfterCommit()
-            let after = row.summary(username: owner, now: context.clock.now())
+            let after = row.summary(username: owner, now: now)
             try await context.audit(tx, actor, "token.revoke", entity: "api_token", id: after.id,
                                     before: before, after: after)
             return after

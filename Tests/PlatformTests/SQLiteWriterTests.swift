@@ -150,6 +150,24 @@ struct SQLiteWriterTests {
         }
     }
 
+    @Test("A bulk insert's SQLite statements carry as many rows as one may, then the rest in pieces of a power of two down to 64 rows")
+    func statementSizes() {
+        func sizes(_ rows: Int, most: Int = 2_340) -> [Int] {
+            var left = rows, sizes: [Int] = []
+            while left > 0 {
+                sizes.append(BulkInsert.sqliteRows(left, most: most))
+                left -= sizes.last!
+            }
+            return sizes
+        }
+        #expect(sizes(3) == [3])
+        #expect(sizes(64) == [64])
+        #expect(sizes(65) == [64, 1])
+        #expect(sizes(2_000) == [1_024, 512, 256, 128, 64, 16])
+        #expect(sizes(5_000) == [2_340, 2_340, 256, 64])
+        #expect(sizes(4_680) == [2_340, 2_340])
+    }
+
     @Test("Commits leave the WAL's checkpoint to the checkpointer's thread, which copies the pages into the database file; with it stopped, a commit checkpoints itself only at the backstop")
     func checkpoints() async throws {
         let folder = try Self.scratchFolder()

@@ -42,6 +42,8 @@ extension LedgerService {
     /// their beancount form, so a file Keel exported imports back into the same accounts.
     /// A file whose bytes were imported before (its SHA-256 in a `ledger.import` audit record) is refused with
     /// `import.already_imported`, since its entries would be posted twice; `again` imports it anyway.
+    /// On SQLite it is a bulk transaction: in a process that allows it (`DatabaseSetup.allowBulkWrites`) and with
+    /// no other connection to the file, it writes through a rollback journal rather than the WAL.
     public func importJournal(path: String, format: PlainTextFormat = .ledger, currency: String? = nil,
                               again: Bool = false, by actor: Principal, progress: (@Sendable (Int) -> Void)? = nil) async throws -> ImportSummary {
         try require(actor, Permission("ledger", .write))
@@ -56,7 +58,7 @@ extension LedgerService {
            let refusal = try await alreadyImported(try JournalChunks.sha256(path: path), fileName: fileName, on: db) {
             throw refusal
         }
-        let summary = try await writeTransaction(db) { tx in
+        let summary = try await writeTransaction(db, bulk: true) { tx in
             let service = LedgerService(db: tx, context: context)
             let chunks = try JournalChunks(path: path, format: format, parser: format.parser(dollar: dollar))
             var importer = JournalImport(service: service, actor: actor, format: format, dollar: dollar,

@@ -238,6 +238,7 @@ func importBooks(_ format: PlainTextFormat, file: String, currency: String?, aga
         FileHandle.standardError.write(Data("\rposted \(count) entries".utf8))
     }
     try await withApplication { app, _ in
+        DatabaseSetup.allowBulkWrites(app)
         let summary = try await LedgerService(db: app.db, context: app.keelContext).importJournal(
             path: file, format: format, currency: currency, again: again, by: .system,
             progress: onTerminal ? showProgress : nil)

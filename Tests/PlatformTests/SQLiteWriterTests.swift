@@ -150,6 +150,59 @@ struct SQLiteWriterTests {
         }
     }
 
+    @Test("A bulk transaction alone with the file writes through a rollback journal, closing and reopening the readers, and leaves the file in WAL mode; one that fails changes nothing; with another connection open it stays in WAL")
+    func bulkTransactions() async throws {
+        try await Self.withScratchWriter(creating: "CREATE TABLE probe (n INTEGER NOT NULL)") { writer, context in
+            let calls = NIOLockedValueBox<[String]>([])
+            writer.allowBulkWrites(readers: SQLiteReaders(close: { calls.withLockedValue { $0.append("close") } },
+                                                          reopen: { calls.withLockedValue { $0.append("reopen") } }))
+            @Sendable func mode(_ tx: any Database) async throws -> String {
+                try await tx.sql.raw("PRAGMA journal_mode").first()!.decode(column: "journal_mode", as: String.self)
+            }
+            @Sendable func insert(_ tx: any Database, _ count: Int) async throws {
+                try await BulkInsert.run(tx, into: "probe", columns: [("n", .integer)],
+                                         rows: (0..<count).map { [.integer(Int64($0))] })
+            }
+            func count() async throws -> Int {
+                try await writer.transaction(context) { tx in
+                    try await tx.sql.raw("SELECT count(*) AS c FROM probe").first()!.decode(column: "c", as: Int.self)
+                }
+            }
+            let inside = try await writer.transaction(context, bulk: true) { tx in
+                try await insert(tx, 50_000)
+                return try await mode(tx)
+            }
+            #expect(inside == "delete")
+            #expect(writer.rollbackJournals == 1)
+            #expect(calls.withLockedValue { $0 } == ["close", "reopen"])
+            #expect(try await writer.transaction(context) { try await mode($0) } == "wal")
+            #expect(try await count() == 50_000)
+
+            // A failure inside rolls back from the journal, and the file is in WAL mode again.
+            await #expect(throws: DomainError.self) {
+                try await writer.transaction(context, bulk: true) { tx in
+                    try await insert(tx, 20_000)
+                    throw DomainError.invalid("probe.failed", "the bulk work failed")
+                }
+            }
+            #expect(writer.rollbackJournals == 2)
+            #expect(try await writer.transaction(context) { try await mode($0) } == "wal")
+            #expect(try await count() == 50_000)
+
+            // Another connection to the file (another process, say) keeps it in WAL: the transaction runs as any other.
+            let other = SQLiteWriter(path: writer.path)
+            _ = try await other.transaction(context) { tx in try await tx.sql.raw("SELECT count(*) AS c FROM probe").first() }
+            let beside = try await writer.transaction(context, bulk: true) { tx in
+                try await insert(tx, 10)
+                return try await mode(tx)
+            }
+            await other.shutdown()
+            #expect(beside == "wal")
+            #expect(writer.rollbackJournals == 2)
+            #expect(try await count() == 50_010)
+        }
+    }
+
     @Test("A bulk insert's SQLite statements carry as many rows as one may, then the rest in pieces of a power of two down to 64 rows")
     func statementSizes() {
         func sizes(_ rows: Int, most: Int = 2_340) -> [Int] {

@@ -58,10 +58,25 @@ expect_exit 0 "trial balance as CSV" -- "$keel" report trial-balance --as-of 202
 expect_exit 1 "a bad --as-of date is refused" -- "$keel" report trial-balance --as-of 2026-02-30
 grep -q '^date.invalid: ' "$work/err" && pass "bad date named" || fail "stderr: $(cat "$work/err")"
 printf '2026-05-02 Rent\n    Expenses:Rent   1,200.00 EUR\n    Assets:Current Assets:Bank\n\n2026-05-03 Broken\n    Assets:Current Assets:Bank   5.00 EUR\n    Income:Sales   -4.00 EUR\n' > "$work/bad.ledger"
-expect_exit 1 "import refuses a file with an unbalanced entry" -- "$keel" import ledger "$work/bad.ledger"
+expect_exit 1 "import refuses a file with an unbalanced entry" -- env KEEL_LOG_LEVEL=info "$keel" import ledger "$work/bad.ledger"
 grep -q 'bad.ledger:5:' "$work/err" && pass "import names file:line" || fail "stderr: $(cat "$work/err")"
+# An import alone with the file writes through a rollback journal (DECISIONS.md) and leaves the file in WAL mode.
+journal_mode() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode").fetchone()[0])' "$work/keel.sqlite"; }
+grep -q 'writes through a rollback journal' "$work/out" "$work/err" && [ "$(journal_mode)" = wal ] && [ ! -e "$work/keel.sqlite-journal" ] \
+    && pass "a refused import rolled back its rollback journal and left WAL mode on" || fail "journal: $(journal_mode) $(cat "$work/out" "$work/err")"
 printf '2026-05-02 Rent\n    Expenses:Rent   1,200.00 EUR\n    Assets:Current Assets:Bank\n' > "$work/good.ledger"
-expect_exit 0 "import ledger" -- "$keel" import ledger "$work/good.ledger"
+expect_exit 0 "import ledger" -- env KEEL_LOG_LEVEL=info "$keel" import ledger "$work/good.ledger"
+grep -q 'writes through a rollback journal' "$work/out" "$work/err" && [ "$(journal_mode)" = wal ] \
+    && pass "the import wrote through a rollback journal and left WAL mode on" || fail "journal: $(journal_mode) $(cat "$work/out" "$work/err")"
+# With another process holding the file open, the import stays in WAL mode and works as before.
+python3 -c 'import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM ledger_entries").fetchone(); open(sys.argv[2], "w").close(); time.sleep(120)' \
+    "$work/keel.sqlite" "$work/held" & holder=$!
+while [ ! -e "$work/held" ]; do sleep 0.1; done
+printf '2026-08-04 Stamps\n    Expenses:Office Supplies   4.00 EUR\n    Assets:Current Assets:Bank\n' > "$work/beside.ledger"
+expect_exit 0 "import beside another connection" -- env KEEL_LOG_LEVEL=info "$keel" import ledger "$work/beside.ledger"
+grep -q 'stays in WAL mode' "$work/out" "$work/err" && pass "beside another connection the import stayed in WAL mode" \
+    || fail "import beside: $(cat "$work/out" "$work/err")"
+kill "$holder"; wait "$holder" 2>/dev/null || true
 expect_exit 1 "importing the same file again is refused" -- "$keel" import ledger "$work/good.ledger"
 grep -q '^import.already_imported: good.ledger has the same content' "$work/err" && pass "repeat import named" || fail "stderr: $(cat "$work/err")"
 expect_exit 0 "trial balance after import" -- "$keel" report trial-balance --as-of 2026-12-31 --format csv

@@ -48,9 +48,37 @@ public enum DatabaseSetup {
     }
 
     /// The pragmas every SQLite connection gets (the writer's when it opens).
-    static let sqlitePragmas = ["PRAGMA journal_mode = WAL", "PRAGMA synchronous = FULL",
-                                "PRAGMA busy_timeout = 10000", "PRAGMA foreign_keys = ON",
+    static let sqlitePragmas = [walPragma, "PRAGMA synchronous = FULL", busyTimeoutPragma, "PRAGMA foreign_keys = ON",
                                 "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY"]
+
+    static let walPragma = "PRAGMA journal_mode = WAL"
+    static let busyTimeoutPragma = "PRAGMA busy_timeout = 10000"
+
+    /// Lets this process's bulk write transactions (an import's) have the SQLite file to themselves: each closes the
+    /// readers' connections before it begins and opens them again after it, so that the writer's connection can be
+    /// the file's only one and write through a rollback journal (`SQLiteWriter.transaction(_:bulk:_:)`). For
+    /// one-shot commands (`keel import`, `keel bench`), never for `keel serve`, whose requests read all the time: a
+    /// database handle taken from `app.db` before such a transaction is closed by it, so take a new one after.
+    public static func allowBulkWrites(_ app: Application) {
+        guard let writer = app.databases.ids().contains(.sqlite) ? SQLiteWriter.of(app.db(.sqlite)) : nil else { return }
+        writer.allowBulkWrites(readers: SQLiteReaders(
+            close: {
+                // Fluent shuts the pool down synchronously, waiting on its event loops: not on one of them.
+                await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                    DispatchQueue.global().async {
+                        app.databases.reinitialize(.sqlite)
+                        done.resume()
+                    }
+                }
+            },
+            reopen: { try await prepare(app) }))
+    }
+
+    /// How many of this process's bulk transactions wrote through a rollback journal (0 on PostgreSQL).
+    public static func rollbackJournalTransactions(_ app: Application) -> Int {
+        guard app.databases.ids().contains(.sqlite) else { return 0 }
+        return SQLiteWriter.of(app.db(.sqlite))?.rollbackJournals ?? 0
+    }
 
     /// Answers whether the database responds (for `/healthz`).
     public static func ping(_ db: any Database) async -> Bool {
@@ -74,7 +102,7 @@ public enum DatabaseSetup {
 /// prepared. (Through sqlite-nio each statement was a hop to a thread pool and back; on a loop that also served
 /// HTTP each hop back waited behind requests, and even on its own loop each waited for the scheduler.)
 public final class SQLiteWriter: LifecycleHandler, Sendable {
-    private let path: String
+    let path: String
     private let eventLoopGroup: MultiThreadedEventLoopGroup
     private struct State {
         /// How many transactions the writer has begun (each one's number identifies it; tests use it), and how
@@ -88,6 +116,12 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
         var waiting: [CheckedContinuation<Void, Never>] = []
         /// Opened by the first transaction.
         var connection: SQLiteWriterConnection?
+        /// The readers a bulk transaction may close (`DatabaseSetup.allowBulkWrites`).
+        var readers: SQLiteReaders?
+        /// Bulk transactions that ran in a rollback journal (tests read it).
+        var rollbackJournals = 0
+        /// Whether a bulk transaction could not put the file back in WAL mode (the next transaction tries again).
+        var walPending = false
     }
     private let state = NIOLockedValueBox(State())
     /// Runs the write transactions' code on the writer's event loop.
@@ -138,6 +172,12 @@ public final class SQLiteWriter: LifecycleHandler, Sendable {
         return try await body()
     }
 
+    /// Lets bulk transactions close `readers` for their duration (`DatabaseSetup.allowBulkWrites`).
+    func allowBulkWrites(readers: SQLiteReaders) { state.withLockedValue { $0.readers = readers } }
+
+    /// How many bulk transactions ran in a rollback journal.
+    var rollbackJournals: Int { state.withLockedValue { $0.rollbackJournals } }
+
     /// The connection, opened on first use (only the transaction whose turn it is calls this).
     private func connection() throws -> SQLiteWriterConnection {
         if let connection = state.withLockedValue({ $0.connection }) { return connection }
@@ -185,6 +225,79 @@ final class EventLoopTaskExecutor: TaskExecutor {
     }
 }
 
+/// The readers' connections of a process, which its bulk transactions may close (`DatabaseSetup.allowBulkWrites`).
+struct SQLiteReaders: Sendable {
+    let close: @Sendable () async -> Void
+    let reopen: @Sendable () async throws -> Void
+}
+
+extension SQLiteWriter {
+    /// A bulk transaction (a whole import) writes through SQLite's rollback journal instead of the WAL when the
+    /// writer's connection is the file's only one.
+    ///
+    /// In WAL mode every page a transaction writes goes to the WAL and is copied into the database file by a
+    /// checkpoint: an import of a million transactions wrote its 800 MB twice, and its commit waited for the copy
+    /// and its fsync. With a rollback journal, new pages go straight into the file and the journal keeps only the
+    /// old contents of pages the transaction changes; it is synced before the file is overwritten and removed at the
+    /// commit, which syncs the file (`synchronous=FULL`). The commit is as durable, a failure rolls back as fully,
+    /// and a crash leaves a hot journal that the next connection rolls back. `sqlite3` alone copied that book in
+    /// 9.2 s this way against 12.5 s through the WAL (BENCHMARKS.md, eighteenth look).
+    ///
+    /// SQLite leaves WAL mode only for the file's one connection: readers of this process are closed first (when
+    /// the process allows it, `DatabaseSetup.allowBulkWrites`) and the checkpointer's connection too. If another
+    /// connection still has the file open (another process, `keel serve`), the attempt fails at once and the
+    /// transaction runs in WAL as any other. After it the file goes back to WAL mode and the readers are opened
+    /// again. While it runs, other connections that open the file wait for its commit rather than read an older
+    /// state, which is why only one-shot commands allow it.
+    struct RollbackJournal {
+        let readers: SQLiteReaders?
+        let entered: Bool
+
+        static func enter(_ writer: SQLiteWriter, _ connection: SQLiteWriterConnection, _ logger: Logger) async -> Self {
+            let readers = writer.state.withLockedValue { $0.readers }
+            await readers?.close()
+            writer.checkpointer.closeConnection()
+            var mode: String?
+            do {
+                // Without waiting: another connection holding the file is not going to let go.
+                _ = try connection.text("PRAGMA busy_timeout = 0")
+                mode = try connection.text("PRAGMA journal_mode = DELETE")
+            } catch {
+                logger.info("The bulk transaction stays in WAL mode: another connection has the database open",
+                            metadata: ["error": "\(error)"])
+            }
+            do { _ = try connection.text(DatabaseSetup.busyTimeoutPragma) } catch {
+                logger.warning("Cannot restore the writer's busy timeout", metadata: ["error": "\(error)"])
+            }
+            let entered = mode == "delete"
+            if entered {
+                writer.state.withLockedValue { $0.rollbackJournals += 1 }
+                logger.info("The bulk transaction writes through a rollback journal")
+            }
+            return Self(readers: readers, entered: entered)
+        }
+
+        /// Puts the file back in WAL mode and opens the readers again.
+        func leave(_ writer: SQLiteWriter, _ connection: SQLiteWriterConnection, _ logger: Logger) async {
+            if entered { writer.returnToWAL(connection, logger) }
+            guard let readers else { return }
+            do { try await readers.reopen() } catch {
+                logger.warning("Cannot reopen the database's readers", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Puts the file back in WAL mode (waiting up to the busy timeout for a connection that opened it meanwhile);
+    /// if it cannot, the next transaction tries again, and every connection that opens the file asks for WAL too.
+    fileprivate func returnToWAL(_ connection: SQLiteWriterConnection, _ logger: Logger) {
+        var mode: String?
+        do { mode = try connection.text(DatabaseSetup.walPragma) } catch {
+            logger.warning("Cannot put the database back in WAL mode", metadata: ["error": "\(error)"])
+        }
+        state.withLockedValue { $0.walPending = mode != "wal" }
+    }
+}
+
 /// How `DatabaseSetup` registers a SQLite file for reading: Fluent's own configuration, carrying the file's writer
 /// so that `writeTransaction` can find it from any database handle.
 struct SQLiteFileConfiguration: DatabaseConfiguration {
@@ -212,11 +325,13 @@ extension Database {
 /// `BEGIN IMMEDIATE`, so it takes the write lock at once, waiting behind other writers, and never fails later
 /// upgrading a stale read snapshot (SQLITE_BUSY_SNAPSHOT). On PostgreSQL it is an ordinary transaction. Nested calls
 /// join the outer one. Work registered with `CommitHooks.afterCommit` runs once the transaction has committed.
-public func writeTransaction<T: Sendable>(_ db: any Database,
+/// `bulk` (an import) lets a SQLite transaction write through a rollback journal when it can have the file to itself
+/// (`SQLiteWriter.RollbackJournal`).
+public func writeTransaction<T: Sendable>(_ db: any Database, bulk: Bool = false,
                                           _ work: @escaping @Sendable (any Database) async throws -> T)
     async throws -> T {
     if db.inTransaction { return try await work(db) }
-    if let writer = SQLiteWriter.of(db) { return try await writer.transaction(db.context, work) }
+    if let writer = SQLiteWriter.of(db) { return try await writer.transaction(db.context, bulk: bulk, work) }
     let hooks = CommitHooks()
     // The hooks are bound inside the transaction's closure: Fluent runs that closure in a task of its own (bridged
     // through an EventLoopFuture), which does not inherit the caller's task-locals.
@@ -234,7 +349,7 @@ extension SQLiteWriter {
     /// own on the global executor (the HTTP event loops under `keel serve`). Here the transaction waits for its
     /// turn at the connection and everything inside runs on the writer's loop. `context` is the caller's database
     /// context (its configuration, with Fluent's model middleware, and its logger and query history).
-    func transaction<T: Sendable>(_ context: DatabaseContext,
+    func transaction<T: Sendable>(_ context: DatabaseContext, bulk: Bool = false,
                                   _ work: @escaping @Sendable (any Database) async throws -> T) async throws -> T {
         let number = try state.withLockedValue { state -> Int64 in
             guard !state.closed else {
@@ -249,21 +364,31 @@ extension SQLiteWriter {
         let executor = executor
         return try await withTaskExecutorPreference(executor) {
             let result = try await withTurn {
+                let connection = try connection()
+                if state.withLockedValue({ $0.walPending }) { returnToWAL(connection, context.logger) }
+                let journal = bulk ? await RollbackJournal.enter(self, connection, context.logger) : nil
                 let tx = WriterTransaction(
-                    connection: try connection(), number: number,
+                    connection: connection, number: number,
                     context: DatabaseContext(configuration: context.configuration, logger: context.logger,
                                              eventLoop: executor.eventLoop, history: context.history,
                                              pageSizeLimit: context.pageSizeLimit))
-                try tx.run("BEGIN IMMEDIATE")
+                let outcome: Result<T, any Error>
                 do {
-                    let value = try await CommitHooks.$current.withValue(hooks) { try await work(tx) }
-                    try tx.run("COMMIT")
-                    return value
+                    try tx.run("BEGIN IMMEDIATE")
+                    do {
+                        let value = try await CommitHooks.$current.withValue(hooks) { try await work(tx) }
+                        try tx.run("COMMIT")
+                        outcome = .success(value)
+                    } catch {
+                        // SQLite may have rolled back already (after some errors): then this fails, harmlessly.
+                        try? tx.run("ROLLBACK")
+                        throw error
+                    }
                 } catch {
-                    // SQLite may have rolled back already (after some errors): then this fails, harmlessly.
-                    try? tx.run("ROLLBACK")
-                    throw error
+                    outcome = .failure(error)
                 }
+                await journal?.leave(self, connection, context.logger)
+                return try outcome.get()
             }
             hooks.runAll()
             return result

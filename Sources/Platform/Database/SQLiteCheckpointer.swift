@@ -118,6 +118,17 @@ final class SQLiteCheckpointer: Sendable {
         return handle
     }
 
+    /// Closes the checkpointer's connection once a running checkpoint is done; the next request opens it again. A
+    /// bulk transaction (`SQLiteWriter.RollbackJournal`) does this before it takes the file out of WAL mode, which
+    /// SQLite allows only to the file's one connection.
+    func closeConnection() {
+        queue.sync {
+            if let connection = state.withLockedValue({ $0.connection.take() }) {
+                sqlite_nio_sqlite3_close(connection.handle)
+            }
+        }
+    }
+
     /// Stops taking requests, waits for a running checkpoint, and closes the connection. The writer's connection,
     /// closed after this, checkpoints what is left when it is the file's last connection.
     func close() {

@@ -54,6 +54,38 @@ struct ImportTests {
         }
     }
 
+    @Test("A posting in another currency without @@ takes the rate on file for its date; one dated before any rate is refused at its line")
+    func foreignPostingsTakeTheRateOnFile() async throws {
+        try await withTestDatabase { db, context in
+            let ledger = LedgerService(db: db, context: context)
+            _ = try await ledger.setUpCompany(name: "Acme", currency: "EUR", by: .system)
+            _ = try await ledger.setRates([(line: 2, currency: "USD", date: "2026-03-01", rate: "0.9")], source: "test",
+                                          by: .system)
+            let early = try writeTemp("""
+                2026-03-10 Invoice paid in dollars
+                    Assets:Dollar Account   100.00 USD
+                    Income:Sales   -100.00 USD
+
+                2026-02-20 Before any rate
+                    Assets:Dollar Account   10.00 USD
+                    Income:Sales   -10.00 USD
+                """)
+            let error = await #expect(throws: DomainError.self) { _ = try await ledger.importJournal(path: early, by: .system) }
+            // Each of its two lines lacks a rate.
+            #expect(error?.items.map(\.line) == [5, 5])
+            #expect(error?.items.allSatisfy { $0.code == "ledger.rate.missing" } == true)
+            let good = try writeTemp("""
+                2026-03-10 Invoice paid in dollars
+                    Assets:Dollar Account   100.00 USD
+                    Income:Sales   -100.00 USD
+                """)
+            #expect(try await ledger.importJournal(path: good, by: .system).entries == 1)
+            let rows = try await ledger.trialBalance(asOf: CivilDate(2026, 12, 31))
+            let bank = rows.first { $0.account.fullName == "Assets:Dollar Account" }
+            #expect(bank?.currency.code == "USD" && bank?.balance == 10_000 && bank?.functionalBalance == 9_000)
+        }
+    }
+
     @Test("A file imported before is refused, naming when; --again imports it once more, and a changed file imports")
     func refusesTheSameFileTwice() async throws {
         try await withTestDatabase { db, context in

@@ -10,6 +10,16 @@ import Testing
 
 @Suite("Document numbers")
 struct DocumentNumberTests {
+    @Test("Numbers read SERIES-YEAR-NNNNNN, padded to six digits and longer when they must be")
+    func format() {
+        #expect(DocumentNumbers.format(series: "INV", year: 2026, value: 1) == "INV-2026-000001")
+        #expect(DocumentNumbers.format(series: "GEN", year: 2027, value: 0) == "GEN-2027-000000")
+        #expect(DocumentNumbers.format(series: "SAL", year: 2026, value: 999_999) == "SAL-2026-999999")
+        #expect(DocumentNumbers.format(series: "SAL", year: 2026, value: 1_234_567) == "SAL-2026-1234567")
+        #expect(DocumentNumbers.format(series: "Rechnung_Ü", year: 987, value: 42) == "Rechnung_Ü-987-000042")
+        #expect(DocumentNumbers.format(series: "X", year: 2026, value: .max) == "X-2026-\(Int64.max)")
+    }
+
     @Test("50 concurrent tasks get 50 distinct, gap-free numbers")
     func concurrent() async throws {
         try await withTestDatabase { db, _ in

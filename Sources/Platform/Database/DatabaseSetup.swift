@@ -61,8 +61,10 @@ public enum DatabaseSetup {
     /// database handle taken from `app.db` before such a transaction is closed by it, so take a new one after.
     public static func allowBulkWrites(_ app: Application) {
         guard let writer = app.databases.ids().contains(.sqlite) ? SQLiteWriter.of(app.db(.sqlite)) : nil else { return }
+        // Weakly: the writer belongs to the application's databases, and would otherwise keep the application.
         writer.allowBulkWrites(readers: SQLiteReaders(
-            close: {
+            close: { [weak app] in
+                guard let app else { return }
                 // Fluent shuts the pool down synchronously, waiting on its event loops: not on one of them.
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                     DispatchQueue.global().async {
@@ -71,7 +73,10 @@ public enum DatabaseSetup {
                     }
                 }
             },
-            reopen: { try await prepare(app) }))
+            reopen: { [weak app] in
+                guard let app else { return }
+                try await prepare(app)
+            }))
     }
 
     /// How many of this process's bulk transactions wrote through a rollback journal (0 on PostgreSQL).

@@ -345,7 +345,11 @@ extension SQLiteData: SQLiteWriterBindable {
         case .text(let value): bindText(value, at: index, in: statement)
         case .blob(let value):
             value.withUnsafeReadableBytes { bytes in
-                sqlite_nio_sqlite3_bind_blob64(statement, index, bytes.baseAddress, UInt64(bytes.count), sqliteTransient)
+                // An empty buffer may have no address, which SQLite would bind as NULL: an empty blob is a zero blob.
+                guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                    return sqlite_nio_sqlite3_bind_zeroblob(statement, index, 0)
+                }
+                return sqlite_nio_sqlite3_bind_blob64(statement, index, base, UInt64(bytes.count), sqliteTransient)
             }
         }
     }

@@ -63,10 +63,6 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
             let ledger = LedgerService(db: app.db, context: app.keelContext)
             say(line("keel import ledger (\(summary?.entries ?? 0) entries)", importing,
                      memory: max(Self.peakMemory(RUSAGE_SELF), memoryBefore)))
-            if !app.db.isPostgres {
-                say("the import wrote through " + (DatabaseSetup.rollbackJournalTransactions(app) > 0
-                    ? "a rollback journal" : "the WAL (another connection had the file open)"))
-            }
             if app.db.isPostgres {
                 // What PostgreSQL's manual advises after a bulk load ("Populating a Database"), then a checkpoint.
                 // Without them the autovacuum of the freshly written tables, and the checkpoint of the import's
@@ -84,6 +80,9 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
                     // It needs a superuser or the pg_checkpoint role; without it the figures below are less settled.
                     say("CHECKPOINT: skipped (\(String(reflecting: error)))")
                 }
+            } else {
+                say("the import wrote through " + (DatabaseSetup.rollbackJournalTransactions(app) > 0
+                    ? "a rollback journal" : "the WAL (another connection had the file open)"))
             }
             let end = CivilDate(2026, 12, 31)
             let year = try DateRange(from: CivilDate(2026, 1, 1), to: end)

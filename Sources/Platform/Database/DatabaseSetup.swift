@@ -60,7 +60,7 @@ public enum DatabaseSetup {
     /// one-shot commands (`keel import`, `keel bench`), never for `keel serve`, whose requests read all the time: a
     /// database handle taken from `app.db` before such a transaction is closed by it, so take a new one after.
     public static func allowBulkWrites(_ app: Application) {
-        guard let writer = app.databases.ids().contains(.sqlite) ? SQLiteWriter.of(app.db(.sqlite)) : nil else { return }
+        guard let writer = writer(app) else { return }
         // Weakly: the writer belongs to the application's databases, and would otherwise keep the application.
         writer.allowBulkWrites(readers: SQLiteReaders(
             close: { [weak app] in
@@ -81,8 +81,12 @@ public enum DatabaseSetup {
 
     /// How many of this process's bulk transactions wrote through a rollback journal (0 on PostgreSQL).
     public static func rollbackJournalTransactions(_ app: Application) -> Int {
-        guard app.databases.ids().contains(.sqlite) else { return 0 }
-        return SQLiteWriter.of(app.db(.sqlite))?.rollbackJournals ?? 0
+        writer(app)?.rollbackJournals ?? 0
+    }
+
+    /// The SQLite file's writer, if the application's database is one.
+    private static func writer(_ app: Application) -> SQLiteWriter? {
+        app.databases.ids().contains(.sqlite) ? SQLiteWriter.of(app.db(.sqlite)) : nil
     }
 
     /// Answers whether the database responds (for `/healthz`).

@@ -133,9 +133,6 @@ final class SQLiteCheckpointer: Sendable {
     /// closed after this, checkpoints what is left when it is the file's last connection.
     func close() {
         state.withLockedValue { $0.closed = true }
-        queue.sync {}
-        if let connection = state.withLockedValue({ $0.connection.take() }) {
-            sqlite_nio_sqlite3_close(connection.handle)
-        }
+        closeConnection()
     }
 }

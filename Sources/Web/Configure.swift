@@ -5,7 +5,6 @@ import Kernel
 import Ledger
 import Metrics
 import OpenAPIRuntime
-import OpenAPIVapor
 import Parties
 import People
 import Platform
@@ -128,7 +127,7 @@ func registerOperationalRoutes(_ app: Application) {
 /// The JSON API generated from openapi.yaml, behind bearer-token authentication and the body limit.
 func registerAPI(_ app: Application) throws {
     let api = app.grouped(BearerAuthMiddleware(), APIRequestMiddleware())
-    let transport = VaporTransport(routesBuilder: api)
+    let transport = APITransport(routes: api)
     // Compact JSON, keys sorted (as the problem documents are): the runtime's default also pretty-prints, which
     // is bigger on the wire and slower to make for every response.
     try APIHandler().registerHandlers(on: transport, serverURL: URL(string: "/")!,

@@ -53,6 +53,7 @@ struct APITests {
     }
 
     @Test("Bad input gets a specific 4xx and changes nothing", arguments: [
+        ("", 400, "request.malformed"),
         ("{\"username\": \"zoe\", ", 400, "request.malformed"),
         ("{\"username\": 42, \"roles\": [\"employee\"]}", 400, "request.malformed"),
         ("{\"username\": \"zoe\", \"roles\": [\"employee\"], \"isRoot\": true}", 400, "request.malformed"),

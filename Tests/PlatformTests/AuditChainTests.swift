@@ -158,5 +158,13 @@ struct AuditChainTests {
         writer.advance(path: path, to: 51, hash: "h51")
         writer.settle()
         #expect(AuditHeadFile(path: path).read()?.hash == "h51")
+        // Without `settle`, the head is written by itself once the interval has passed.
+        writer.advance(path: path, to: 52, hash: "h52")
+        var text: String?
+        for _ in 0..<200 where text != "52 h52\n" {
+            Thread.sleep(forTimeInterval: 0.025)
+            text = try? String(contentsOfFile: path, encoding: .utf8)
+        }
+        #expect(text == "52 h52\n")
     }
 }

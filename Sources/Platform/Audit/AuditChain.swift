@@ -194,13 +194,18 @@ public struct AuditHeadFile: Sendable {
 ///
 /// The write (read the file, a temporary file, fsync, rename) took about a fifth of the SQLite writer's time per
 /// group commit, on the one thread every write transaction queues for; on PostgreSQL it ran on the event loop that
-/// committed. Now a commit hands its head over and goes on; heads handed over while a write is under way are
-/// coalesced into the newest, written next. The file still only ever advances and still lags the database, as it
-/// always could between a commit and its write, now by as long as one write takes. In-process readers of the file
-/// (`AuditHeadFile.read`: `keel verify`, the backup, tests) wait for what was handed over first, and the CLI
-/// waits for it before it exits (`settle`).
+/// committed. Now a commit hands its head over and goes on. The first head handed over starts a short wait
+/// (`interval`); the heads handed over until it ends are coalesced into the newest, written once. Without the
+/// wait, HTTP posting with a few clients wrote the file after almost every group commit, and those writes were a
+/// tenth of the server's CPU (BENCHMARKS.md, nineteenth look). The file still only ever advances and still lags the
+/// database, as it always could between a commit and its write, now by at most `interval` and one write.
+/// In-process readers of the file (`AuditHeadFile.read`: `keel verify`, the backup, tests) have what was handed over
+/// written first, and the CLI does so before it exits (`settle`).
 public final class AuditHeadWriter: Sendable {
     public static let shared = AuditHeadWriter()
+
+    /// How long the heads of later commits are gathered before the file is written.
+    public static let interval: TimeInterval = 0.1
 
     private struct State {
         var heads: [String: (seq: Int64, hash: String)] = [:]
@@ -218,9 +223,10 @@ public final class AuditHeadWriter: Sendable {
             defer { state.scheduled = true }
             return !state.scheduled
         }
-        if schedule { queue.async { self.write() } }
+        if schedule { queue.asyncAfter(deadline: .now() + Self.interval) { self.write() } }
     }
 
+    /// Writes what was handed over and not written yet; on `queue` only.
     private func write() {
         let heads = state.withLockedValue { state in
             defer {
@@ -232,6 +238,6 @@ public final class AuditHeadWriter: Sendable {
         for (path, head) in heads { AuditHeadFile(path: path).advance(to: head.seq, hash: head.hash) }
     }
 
-    /// Returns once every head handed over before the call is in its file.
-    public func settle() { queue.sync {} }
+    /// Returns once every head handed over before the call is in its file, without waiting for `interval`.
+    public func settle() { queue.sync { write() } }
 }

@@ -70,6 +70,9 @@ struct CivilDateTests {
         #expect(clock.today(in: TimeZone(identifier: "America/New_York")!) == CivilDate(2026, 11, 22))
         #expect(RFC3339.format(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
         #expect(RFC3339.format(Date(timeIntervalSince1970: 1_700_000_000.5)) == "2023-11-14T22:13:20.500Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: -0.5)) == "1969-12-31T23:59:59.500Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_798_761_599.125)) == "2026-12-31T23:59:59.125Z")
+        #expect(RFC3339.format(Date(timeIntervalSince1970: 1_767_229_261.0625)) == "2026-01-01T01:01:01.062Z")
     }
 
     @Test("Dates print as YYYY-MM-DD with leading zeros, and their month as YYYY-MM")

@@ -90,9 +90,9 @@ struct BearerAuthMiddleware: Middleware {
 }
 
 /// API requests: the body is read up to the configured limit (the API's routes take it as a stream, so the limit is
-/// enforced here; `APITransport` hands the bytes read to the generated layer), and the request is made available to the generated handlers through a task-local, bound around
-/// the call that starts the route's task (a task started there inherits it). Future-based for the same reason as
-/// `BearerAuthMiddleware`.
+/// enforced here; `APITransport` hands the bytes read to the generated layer), and the request is made available to
+/// the generated handlers through a task-local, bound around the call that starts the route's task (a task started
+/// there inherits it). Future-based for the same reason as `BearerAuthMiddleware`.
 struct APIRequestMiddleware: Middleware {
     @TaskLocal static var current: Request?
 

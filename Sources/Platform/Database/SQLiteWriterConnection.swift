@@ -276,25 +276,28 @@ struct SQLiteBindArena {
 
     /// Copies `bytes` in and binds them as UTF-8 text to parameter `index`.
     mutating func bindText(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int32, in statement: OpaquePointer) -> Int32 {
-        guard bytes.count > 0, let base = buffer.baseAddress else {
+        guard bytes.count > 0, buffer.baseAddress != nil else {
             return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, nil, UInt8(SQLITE_UTF8))
         }
-        precondition(used + bytes.count <= buffer.count, "the arena was sized for every value of the run")
-        let start = base + used
-        start.copyMemory(from: UnsafeRawPointer(bytes.baseAddress!), byteCount: bytes.count)
-        used += bytes.count
-        return sqlite_nio_sqlite3_bind_text64(statement, index, start.assumingMemoryBound(to: CChar.self),
-                                              UInt64(bytes.count), nil, UInt8(SQLITE_UTF8))
+        return bindText(count: bytes.count, at: index, in: statement) {
+            $0.copyMemory(from: UnsafeRawPointer(bytes.baseAddress!), byteCount: bytes.count)
+        }
     }
 
     /// Writes a UUID's canonical text in and binds it, as `bindText` would bind that text.
     mutating func bindUUID(_ value: UUID, at index: Int32, in statement: OpaquePointer) -> Int32 {
-        precondition(used + 36 <= buffer.count, "the arena was sized for every value of the run")
+        bindText(count: 36, at: index, in: statement) { value.writeCanonicalText(into: $0) }
+    }
+
+    /// Takes the next `count` bytes of the arena, has `write` fill them, and binds them as UTF-8 text.
+    private mutating func bindText(count: Int, at index: Int32, in statement: OpaquePointer,
+                                   write: (UnsafeMutableRawPointer) -> Void) -> Int32 {
+        precondition(used + count <= buffer.count, "the arena was sized for every value of the run")
         let start = buffer.baseAddress! + used
-        value.writeCanonicalText(into: start)
-        used += 36
-        return sqlite_nio_sqlite3_bind_text64(statement, index, start.assumingMemoryBound(to: CChar.self), 36, nil,
-                                              UInt8(SQLITE_UTF8))
+        write(start)
+        used += count
+        return sqlite_nio_sqlite3_bind_text64(statement, index, start.assumingMemoryBound(to: CChar.self),
+                                              UInt64(count), nil, UInt8(SQLITE_UTF8))
     }
 }
 

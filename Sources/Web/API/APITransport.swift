@@ -43,9 +43,9 @@ struct APITransport: ServerTransport {
         for (name, value) in request.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
         }
-        let query = request.url.query.map { "?\($0)" } ?? ""
-        return HTTPRequest(method: method, scheme: request.url.scheme, authority: request.url.host,
-                           path: request.url.path + query, headerFields: fields)
+        let url = request.url
+        return HTTPRequest(method: method, scheme: url.scheme, authority: url.host,
+                           path: url.path + (url.query.map { "?\($0)" } ?? ""), headerFields: fields)
     }
 
     /// The request's bytes, read already by `APIRequestMiddleware` (GET and HEAD bodies are not read: none).

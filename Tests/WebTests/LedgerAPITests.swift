@@ -81,6 +81,30 @@ struct LedgerAPITests {
         }
     }
 
+    @Test("A request that cannot be read is a 400 whose detail names the field, or the parameters", arguments: [
+        (HTTPMethod.POST, "/api/v1/ledger/entries",
+         #"{"date": "2026-03-10", "memo": "x", "lines": [{"account": "1010", "debit": 5, "currency": "EUR"}]}"#,
+         "'lines[0].debit' has the wrong type: expected String."),
+        (.POST, "/api/v1/ledger/entries", #"{"date": "2026-03-10", "memo": "x", "lines": [], "extra": 1}"#,
+         "'extra' is not valid"),
+        (.POST, "/api/v1/ledger/entries", #"{"memo": "x", "lines": []}"#, "'date' is required."),
+        (.POST, "/api/v1/ledger/entries", #"{"date": "#, "The body is not valid"),
+        (.GET, "/api/v1/ledger/reports/trial-balance", "",
+         "A path or query parameter is not valid: Cannot initialize"),
+        (.GET, "/api/v1/ledger/general-ledger?account=1010&limit=many", "", "A path or query parameter has the wrong type"),
+    ])
+    func unreadable(method: HTTPMethod, path: String, body: String, detail: String) async throws {
+        try await withBooks { app, token in
+            try await app.testing().test(method, path, headers: jsonHeaders(token),
+                                         body: body.isEmpty ? nil : ByteBuffer(string: body)) { response in
+                #expect(response.status == .badRequest, "\(response.body.string)")
+                #expect(problemCode(response) == "request.malformed")
+                let said = json(response)["detail"] as? String ?? ""
+                #expect(said.hasPrefix(detail), "\(said)")
+            }
+        }
+    }
+
     @Test("Closed periods and archived accounts are refused over the API")
     func closedAndArchived() async throws {
         try await withBooks { app, token in

@@ -79,23 +79,36 @@ struct Problem: Sendable {
         if let server = error as? ServerError {
             // The generated API layer wraps both our handlers' errors and its own decoding failures.
             if let inner = server.underlyingError as? DomainError { return .domain(inner) }
+            // Before AbortError: Vapor makes DecodingError one, whose reason reads "Data corrupted at path ''".
+            if let decoding = server.underlyingError as? DecodingError {
+                return .decoding(describe(decoding, fromBody: server.requestBody != nil))
+            }
             if let inner = server.underlyingError as? any AbortError { return .abort(inner) }
-            if let decoding = server.underlyingError as? DecodingError { return .decoding(describe(decoding)) }
             // No operation input means the request never decoded: the client sent something unreadable.
             if server.operationInput == nil {
                 return .decoding("The request could not be read: \(server.underlyingError)")
             }
             return classify(server.underlyingError)
         }
-        if let decoding = error as? DecodingError { return .decoding(describe(decoding)) }
+        if let decoding = error as? DecodingError { return .decoding(describe(decoding, fromBody: true)) }
         if let abort = error as? any AbortError { return .abort(abort) }
         return .unexpected
     }
 
-    static func describe(_ error: DecodingError) -> String {
+    /// Says what could not be read, naming the field as a `DomainError` would (`lines[0].debit`). The generated
+    /// layer decodes a path or query parameter without naming it, so an error without a field there is said to be
+    /// in the parameters when the request had no body to blame.
+    static func describe(_ error: DecodingError, fromBody: Bool) -> String {
         func path(_ context: DecodingError.Context) -> String {
-            let joined = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            return joined.isEmpty ? "the body" : "'\(joined)'"
+            let joined = context.codingPath.reduce(into: "") { path, key in
+                if let index = key.intValue {
+                    path += "[\(index)]"
+                } else {
+                    path += (path.isEmpty ? "" : ".") + key.stringValue
+                }
+            }
+            if !joined.isEmpty { return "'\(joined)'" }
+            return fromBody ? "The body" : "A path or query parameter"
         }
         switch error {
         case .typeMismatch(let type, let context):

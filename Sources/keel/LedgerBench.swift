@@ -33,6 +33,8 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
         let generation = try timed { try Self.generate(transactions: transactions, to: path) }
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         say("journal: \(transactions) transactions, \(size / 1_000_000) MB, generated in \(seconds(generation)) s")
+        // What `ledger bal` and `hledger bal` took on the same file, for the ratios printed after the import.
+        var oracles: [(tool: String, duration: Duration, memory: Int)] = []
         if !skipOracles {
             for tool in ["ledger", "hledger"] {
                 guard let executable = ["/usr/bin", "/usr/local/bin"].map({ "\($0)/\(tool)" })
@@ -43,6 +45,7 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
                 var peak = 0
                 let duration = try timed { peak = try Self.runMeasured(executable, ["-f", path, "bal"]) }
                 say(line("\(tool) bal", duration, memory: peak))
+                oracles.append((tool, duration, peak))
             }
         }
         let location: DatabaseLocation = try databaseURL.map { try DatabaseLocation.parse($0) }
@@ -61,8 +64,11 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
             }
             // Taken after the import, which reopened the readers.
             let ledger = LedgerService(db: app.db, context: app.keelContext)
-            say(line("keel import ledger (\(summary?.entries ?? 0) entries)", importing,
-                     memory: max(Self.peakMemory(RUSAGE_SELF), memoryBefore)))
+            let importMemory = max(Self.peakMemory(RUSAGE_SELF), memoryBefore)
+            say(line("keel import ledger (\(summary?.entries ?? 0) entries)", importing, memory: importMemory))
+            for oracle in oracles {
+                say(Self.ratio(importing, importMemory, against: oracle))
+            }
             if app.db.isPostgres {
                 // What PostgreSQL's manual advises after a bulk load ("Populating a Database"), then a checkpoint.
                 // Without them the autovacuum of the freshly written tables, and the checkpoint of the import's
@@ -133,6 +139,15 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
             }
         }
         return posting
+    }
+
+    /// The import's time and peak memory against a tool's `bal` on the same file: "0.95x the time, 0.06x the peak
+    /// memory". The target is the time of `ledger bal` or less (1.00x).
+    static func ratio(_ importing: Duration, _ memory: Int,
+                      against oracle: (tool: String, duration: Duration, memory: Int)) -> String {
+        let time = importing / oracle.duration
+        let space = Double(memory) / Double(max(oracle.memory, 1))
+        return "keel import / \(oracle.tool) bal: " + String(format: "%.2fx the time, %.2fx the peak memory", time, space)
     }
 
     /// The next number below `bound` from a linear congruential generator (the same sequence on every run).

@@ -31,18 +31,30 @@ public enum Demo {
         ("aude.auditor", "Aude Laurent", ["auditor"]),
     ]
 
-    /// Creates the demo company and its users when there is no admin yet.
+    /// Creates the demo company and its users when there is no admin yet, in one transaction: a first start that
+    /// is stopped or fails while seeding leaves nothing behind, and the next start seeds the whole demo again.
+    /// Seeded step by step, such a start kept the admin (whose generated password was never printed) and part of
+    /// the books, and every later start took the admin for a finished demo.
     public static func seedIfNeeded(_ app: Application, adminPassword: String?) async throws -> Outcome {
-        let users = UserService(db: app.db, context: app.keelContext)
-        if try await users.hasActiveAdmin() { return Outcome(generatedAdminPassword: nil, created: false) }
+        let context = app.keelContext
+        if try await UserService(db: app.db, context: context).hasActiveAdmin() {
+            return Outcome(generatedAdminPassword: nil, created: false)
+        }
         if let adminPassword { try Passwords.validate(adminPassword, field: "KEEL_ADMIN_PASSWORD") }
         let password = adminPassword ?? Passwords.generate()
+        try await writeTransaction(app.db) { db in try await seed(on: db, context: context, adminPassword: password) }
+        return Outcome(generatedAdminPassword: adminPassword == nil ? password : nil, created: true)
+    }
+
+    /// Everything the demo holds, written through `db` (the seeding's transaction).
+    static func seed(on db: any Database, context: PlatformContext, adminPassword password: String) async throws {
+        let users = UserService(db: db, context: context)
         _ = try await users.create(.init(username: "admin", displayName: "Administrator", roles: ["admin"],
                                          password: password), by: .system)
-        let ledger = LedgerService(db: app.db, context: app.keelContext)
+        let ledger = LedgerService(db: db, context: context)
         let company = try await ledger.setUpCompany(name: "Keel Demo Company", currency: "EUR", fiscalYearStartMonth: 1,
                                                     timeZone: "Europe/Berlin", by: .system)
-        let today = company.today(app.keelContext.clock)
+        let today = company.today(context.clock)
         try await ledger.setCompanyDetails(CompanyDetails(
             address: Address(line1: "Friedrichstraße 100", postalCode: "10117", city: "Berlin", country: "DE"),
             taxID: "DE123456789", registrationID: "HRB 123456 B, Amtsgericht Charlottenburg",
@@ -61,14 +73,12 @@ public enum Demo {
             _ = try await ledger.saveTaxCode(code, by: .system)
         }
         _ = try await ledger.post(batch: DemoBooks.entries(until: today), by: .system, auditAs: "demo-books")
-        let parties = PartiesService(db: app.db, context: app.keelContext)
+        let parties = PartiesService(db: db, context: context)
         for partner in DemoParties.partners() { _ = try await parties.create(partner, by: .system) }
-        let catalog = CatalogService(db: app.db, context: app.keelContext,
-                                     references: LedgerReferences(db: app.db, context: app.keelContext))
+        let references = LedgerReferences(db: db, context: context)
+        let catalog = CatalogService(db: db, context: context, references: references)
         for product in DemoCatalog.products() { _ = try await catalog.create(product, by: .system) }
-        try await DemoSales.seed(SalesService(db: app.db, context: app.keelContext,
-                                              products: LedgerReferences(db: app.db, context: app.keelContext)),
-                                 today: today)
+        try await DemoSales.seed(SalesService(db: db, context: context, products: references), today: today)
         // Earlier fiscal years are closed, as an accountant would have done.
         var yearEnds: [CivilDate] = []
         var end = company.fiscalYear(containing: today).start.addingDays(-1)
@@ -84,10 +94,10 @@ public enum Demo {
             _ = try await users.create(.init(username: person.username, displayName: person.name, roles: person.roles),
                                        by: .system)
         }
-        try await DemoPeople.seed(PeopleService(db: app.db, context: app.keelContext), today: today)
-        try await DemoPeople.seedLeave(PeopleService(db: app.db, context: app.keelContext), today: today)
-        try await DemoPeople.seedRecruiting(PeopleService(db: app.db, context: app.keelContext), today: today)
-        try await DemoPeople.seedWork(PeopleService(db: app.db, context: app.keelContext), today: today)
-        return Outcome(generatedAdminPassword: adminPassword == nil ? password : nil, created: true)
+        let people = PeopleService(db: db, context: context)
+        try await DemoPeople.seed(people, today: today)
+        try await DemoPeople.seedLeave(people, today: today)
+        try await DemoPeople.seedRecruiting(people, today: today)
+        try await DemoPeople.seedWork(people, today: today)
     }
 }

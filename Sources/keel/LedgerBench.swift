@@ -34,7 +34,7 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         say("journal: \(transactions) transactions, \(size / 1_000_000) MB, generated in \(seconds(generation)) s")
         // What `ledger bal` and `hledger bal` took on the same file, for the ratios printed after the import.
-        var oracles: [(tool: String, duration: Duration, memory: Int)] = []
+        var oracles: [OracleRun] = []
         if !skipOracles {
             for tool in ["ledger", "hledger"] {
                 guard let executable = ["/usr/bin", "/usr/local/bin"].map({ "\($0)/\(tool)" })
@@ -45,7 +45,7 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
                 var peak = 0
                 let duration = try timed { peak = try Self.runMeasured(executable, ["-f", path, "bal"]) }
                 say(line("\(tool) bal", duration, memory: peak))
-                oracles.append((tool, duration, peak))
+                oracles.append(OracleRun(tool: tool, duration: duration, memory: peak))
             }
         }
         let location: DatabaseLocation = try databaseURL.map { try DatabaseLocation.parse($0) }
@@ -141,13 +141,20 @@ struct LedgerBench: AsyncParsableCommand, BenchReporting {
         return posting
     }
 
+    /// What one reference tool's `bal` took on the benchmark's journal.
+    struct OracleRun {
+        let tool: String
+        let duration: Duration
+        let memory: Int
+    }
+
     /// The import's time and peak memory against a tool's `bal` on the same file: "0.95x the time, 0.06x the peak
     /// memory". The target is the time of `ledger bal` or less (1.00x).
-    static func ratio(_ importing: Duration, _ memory: Int,
-                      against oracle: (tool: String, duration: Duration, memory: Int)) -> String {
+    static func ratio(_ importing: Duration, _ memory: Int, against oracle: OracleRun) -> String {
         let time = importing / oracle.duration
         let space = Double(memory) / Double(max(oracle.memory, 1))
-        return "keel import / \(oracle.tool) bal: " + String(format: "%.2fx the time, %.2fx the peak memory", time, space)
+        return "keel import / \(oracle.tool) bal: "
+            + String(format: "%.2fx the time, %.2fx the peak memory", time, space)
     }
 
     /// The next number below `bound` from a linear congruential generator (the same sequence on every run).

@@ -91,7 +91,8 @@ struct LedgerAPITests {
         (.POST, "/api/v1/ledger/entries", #"{"date": "#, "The body is not valid"),
         (.GET, "/api/v1/ledger/reports/trial-balance", "",
          "A path or query parameter is not valid: Cannot initialize"),
-        (.GET, "/api/v1/ledger/general-ledger?account=1010&limit=many", "", "A path or query parameter has the wrong type"),
+        (.GET, "/api/v1/ledger/general-ledger?account=1010&limit=many", "",
+         "A path or query parameter has the wrong type"),
     ])
     func unreadable(method: HTTPMethod, path: String, body: String, detail: String) async throws {
         try await withBooks { app, token in
